@@ -1,0 +1,1 @@
+"""The command line: argument parsing only; the logic lives in the rooms."""

@@ -1,0 +1,237 @@
+"""The data that flows between rooms: tasks, observations, actions, step results, verdicts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Risk(StrEnum):
+    """How much an action can change the world. The safety gate keys on this."""
+
+    SAFE = "safe"
+    STATE_CHANGING = "state_changing"
+    IRREVERSIBLE = "irreversible"
+
+    @property
+    def rank(self) -> int:
+        return {"safe": 0, "state_changing": 1, "irreversible": 2}[self.value]
+
+
+class ActionKind(StrEnum):
+    CLICK = "click"
+    FILL = "fill"
+    SELECT = "select"
+    PRESS = "press"
+    SCROLL = "scroll"
+    HOVER = "hover"
+    GOTO = "goto"
+    GO_BACK = "go_back"
+    STOP = "stop"
+
+
+#: Action kinds whose first argument is an element id.
+TARGETED = frozenset({ActionKind.CLICK, ActionKind.FILL, ActionKind.SELECT, ActionKind.HOVER})
+
+
+class Action(BaseModel):
+    """One action of the grammar, e.g. ``click(12)`` or ``fill(7, "milk")``.
+
+    ``target`` is an element id (for click/fill/select/hover); ``value`` is the text,
+    option, key, direction, url or answer. ``risk`` is assigned from the page, not parsed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ActionKind
+    target: str | None = None
+    value: str | None = None
+    risk: Risk = Risk.SAFE
+
+    def __str__(self) -> str:
+        args: list[str] = []
+        if self.target is not None:
+            args.append(self.target)
+        if self.value is not None:
+            args.append(json.dumps(self.value, ensure_ascii=False))
+        return f"{self.kind.value}({', '.join(args)})"
+
+    def with_risk(self, risk: Risk) -> Action:
+        return self.model_copy(update={"risk": risk})
+
+    @property
+    def key(self) -> str:
+        """Identity of the action, ignoring its risk label."""
+        return str(self)
+
+
+class Element(BaseModel):
+    """One node of the compact accessibility tree."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    role: str
+    name: str = ""
+    value: str | None = None
+    depth: int = 0
+    #: Extra states such as checked, disabled, expanded, selected.
+    states: tuple[str, ...] = ()
+    #: Risk of activating this element, annotated by the page (``data-risk``) or inferred.
+    risk: Risk | None = None
+
+    def line(self) -> str:
+        """The element as one tree line: ``[12] button 'Add to cart'``."""
+        text = f"{'  ' * self.depth}[{self.id}] {self.role}"
+        if self.name:
+            text += f" {_quote(self.name)}"
+        if self.value is not None and self.value != "":
+            text += f" value={_quote(self.value)}"
+        for state in self.states:
+            text += f" {state}"
+        return text
+
+    @property
+    def match_key(self) -> tuple[str, str, str]:
+        """Elements are matched across states by id, role and name."""
+        return (self.id, self.role, self.name)
+
+
+_LINE = re.compile(
+    r"^(?P<indent>\s*)\[(?P<id>[^\]\s]+)\]\s+(?P<role>[\w-]+)"
+    r"(?:\s+(?P<name>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"))?"
+    r"(?:\s+value=(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"))?"
+    r"(?P<states>(?:\s+[a-z_]+)*)\s*$"
+)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+def parse_element_line(line: str) -> Element | None:
+    """Parse one tree line back into an :class:`Element`; ``None`` if it is not one."""
+    m = _LINE.match(line.rstrip())
+    if not m:
+        return None
+    return Element(
+        id=m["id"],
+        role=m["role"],
+        name=_unquote(m["name"]) if m["name"] else "",
+        value=_unquote(m["value"]) if m["value"] else None,
+        depth=len(m["indent"].expandtabs(2)) // 2,
+        states=tuple(m["states"].split()),
+    )
+
+
+def parse_tree(text: str) -> list[Element]:
+    """Parse tree text into elements, skipping lines that are not elements."""
+    return [e for e in (parse_element_line(line) for line in text.splitlines()) if e]
+
+
+class Observation(BaseModel):
+    """What the agent sees of a page."""
+
+    url: str
+    title: str = ""
+    elements: list[Element] = Field(default_factory=list)
+    focused: str | None = None
+    error: str | None = None
+    #: PNG bytes with set-of-marks labels, when asked for.
+    screenshot: bytes | None = Field(default=None, repr=False)
+    #: Free text shown with the page, e.g. a task's utterance or imagined notes.
+    notes: str = ""
+
+    @property
+    def tree(self) -> str:
+        return "\n".join(e.line() for e in self.elements)
+
+    def element(self, element_id: str) -> Element | None:
+        return next((e for e in self.elements if e.id == element_id), None)
+
+    @property
+    def key(self) -> str:
+        """A cheap key for transpositions: url plus the tree's content."""
+        digest = hashlib.blake2b(digest_size=12)
+        digest.update(self.url.encode())
+        digest.update(b"\0")
+        digest.update(self.tree.encode())
+        digest.update(b"\0")
+        digest.update(self.notes.encode())
+        return digest.hexdigest()
+
+    def render(self) -> str:
+        """The page as the models read it."""
+        head = f"URL: {self.url}\nTitle: {self.title}\n"
+        if self.focused:
+            head += f"Focused: [{self.focused}]\n"
+        if self.error:
+            head += f"Last action error: {self.error}\n"
+        body = self.tree
+        if self.notes:
+            body += f"\n{self.notes}"
+        return head + body
+
+
+class CheckSpec(BaseModel):
+    """A declarative verifier for custom tasks: every given condition must hold."""
+
+    url_contains: str | None = None
+    page_text: str | None = None
+    answer: str | None = None
+    answer_contains: str | None = None
+
+
+class Task(BaseModel):
+    """A web task: a goal, where it starts and where the agent may go."""
+
+    id: str
+    goal: str
+    suite: str = "custom"
+    site: str | None = None
+    #: Absolute URL, or a path relative to the built-in sites' base URL.
+    start_url: str = "/"
+    allowed_origins: list[str] = Field(default_factory=list)
+    trap: bool = False
+    check: CheckSpec | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class Verdict(BaseModel):
+    """A verifier's answer for an episode."""
+
+    success: bool
+    trap_triggered: bool = False
+    reward: float | None = None
+    detail: str = ""
+
+
+class StepResult(BaseModel):
+    observation: Observation
+    done: bool = False
+    reward: float | None = None
+    error: str | None = None
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+@runtime_checkable
+class Environment(Protocol):
+    """Where actions really happen."""
+
+    async def reset(self, task: Task, seed: int = 0) -> Observation: ...
+
+    async def step(self, action: Action) -> StepResult: ...
+
+    async def evaluate(self, answer: str | None = None) -> Verdict: ...
+
+    async def close(self) -> None: ...
