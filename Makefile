@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   the main job on the embedded default (model, planner, built-in site)
+#   make test   the whole test suite
+# Both are idempotent: finished steps (virtualenv, packages, browser, models) are skipped.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_MODEL ?= qwen2.5-coder-1.5b-instruct
+TEST_MODEL ?= qwen2.5-coder-0.5b-instruct
+
+.PHONY: demo test install browser lint
+
+demo: install browser
+	$(BIN)/forethought models pull $(DEMO_MODEL)
+	$(BIN)/forethought demo --model $(DEMO_MODEL)
+
+test: install browser
+	$(BIN)/forethought models pull $(TEST_MODEL)
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# llama-cpp-python builds from source (~6 min on 2 cores); pip caches the wheel after that.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[local,miniwob,dev]'
+	touch $@
+
+browser:
+	@scripts/ensure-chromium.sh
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .

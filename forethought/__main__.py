@@ -1,0 +1,3 @@
+from forethought.cli.app import main
+
+main()

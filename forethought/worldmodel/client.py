@@ -1,0 +1,254 @@
+"""The async LLM client: any OpenAI-compatible server (vLLM, llama.cpp, a hosted API).
+
+- Plain text for long outputs (world-model predictions), parsed by the caller.
+- Structured replies into pydantic models for short outputs: the JSON schema goes to
+  the server in the form it supports, the reply is validated, one repair attempt is
+  made with the validation error, and then :class:`StructuredOutputError` is raised
+  with the raw text.
+- Retries with backoff on connection errors, timeouts and 5xx come from the ``openai``
+  SDK (``max_retries``); a semaphore bounds concurrent calls; every call's usage is
+  recorded; temperature-0 replies can be cached on disk (off by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import openai
+from pydantic import BaseModel, Field, ValidationError
+
+from forethought.worldmodel.cache import ResponseCache
+from forethought.worldmodel.usage import Usage
+
+T = TypeVar("T", bound=BaseModel)
+Messages = list[dict[str, Any]]
+SchemaStyle = Literal["auto", "json_schema", "json_object"]
+
+
+class LLMError(RuntimeError):
+    """The server could not be reached or refused the request, after retries."""
+
+
+class StructuredOutputError(LLMError):
+    """The reply did not validate against the schema, even after one repair attempt."""
+
+    def __init__(self, message: str, raw: str) -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+class LLMConfig(BaseModel):
+    """Where the model is and how to talk to it. Env: FORETHOUGHT_BASE_URL/MODEL/API_KEY."""
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+    timeout: float = 600.0
+    max_retries: int = 3
+    max_concurrency: int = 4
+    #: How JSON schemas are sent; ``auto`` asks the server which kind it is.
+    schema_style: SchemaStyle = "auto"
+    #: A SQLite file for cached temperature-0 replies; ``None`` (default) disables it.
+    cache_path: Path | None = None
+
+    def resolved(self) -> LLMConfig:
+        """Fill unset fields from the environment."""
+        env = os.environ
+        return self.model_copy(
+            update={
+                "base_url": self.base_url or env.get("FORETHOUGHT_BASE_URL"),
+                "model": self.model or env.get("FORETHOUGHT_MODEL"),
+                "api_key": self.api_key or env.get("FORETHOUGHT_API_KEY") or "not-needed",
+            }
+        )
+
+
+class Completion(BaseModel):
+    text: str
+    usage: Usage = Field(default_factory=Usage)
+    finish_reason: str | None = None
+    cached: bool = False
+
+
+class LLMClient:
+    """One model behind one base URL. Create it inside a running program, not at import."""
+
+    def __init__(self, config: LLMConfig | None = None, **overrides: Any) -> None:
+        cfg = (config or LLMConfig()).model_copy(update=overrides).resolved()
+        if not cfg.base_url:
+            raise LLMError("no base URL: pass base_url or set FORETHOUGHT_BASE_URL")
+        if not cfg.model:
+            raise LLMError("no model name: pass model or set FORETHOUGHT_MODEL")
+        self.config = cfg
+        self.model: str = cfg.model
+        self._client = openai.AsyncOpenAI(
+            base_url=cfg.base_url,
+            api_key=cfg.api_key,
+            timeout=cfg.timeout,
+            max_retries=cfg.max_retries,
+        )
+        self._limit = asyncio.Semaphore(cfg.max_concurrency)
+        self._cache = ResponseCache(cfg.cache_path) if cfg.cache_path else None
+        self._schema_style: SchemaStyle = cfg.schema_style
+        #: Usage summed over the client's life.
+        self.usage = Usage()
+
+    async def complete(
+        self,
+        messages: Messages,
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> Completion:
+        """One chat completion as plain text."""
+        params: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
+        if stop:
+            params["stop"] = stop
+        if seed is not None:
+            params["seed"] = seed
+        if response_format is not None:
+            params["response_format"] = response_format
+        key = None
+        if self._cache is not None and temperature == 0:
+            key = ResponseCache.key(self.model, messages, params)
+            if (hit := self._cache.get(key)) is not None:
+                return Completion(text=hit["text"], finish_reason=hit["finish"], cached=True)
+        async with self._limit:
+            start = time.perf_counter()
+            try:
+                resp = await self._client.chat.completions.create(
+                    model=self.model, messages=messages, **params
+                )
+            except openai.APIStatusError as err:
+                raise LLMError(
+                    f"{self.config.base_url} answered {err.status_code}: {_msg(err)}"
+                ) from None
+            except (openai.APIConnectionError, openai.APITimeoutError) as err:
+                raise LLMError(
+                    f"cannot reach {self.config.base_url} "
+                    f"after {self.config.max_retries} retries: {err}"
+                ) from None
+            seconds = time.perf_counter() - start
+        choice = resp.choices[0]
+        text = choice.message.content or ""
+        usage = Usage.from_response(resp.usage, seconds)
+        self.usage = self.usage + usage
+        if key is not None and self._cache is not None:
+            self._cache.put(key, {"text": text, "finish": choice.finish_reason})
+        return Completion(text=text, usage=usage, finish_reason=choice.finish_reason)
+
+    async def structured(
+        self,
+        messages: Messages,
+        schema: type[T],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int | None = None,
+    ) -> tuple[T, Usage]:
+        """A reply validated into ``schema``; one repair attempt, then StructuredOutputError."""
+        fmt = await self._response_format(schema)
+        reply = await self.complete(
+            messages, max_tokens=max_tokens, temperature=temperature, seed=seed, response_format=fmt
+        )
+        usage = reply.usage
+        try:
+            return parse_json_reply(reply.text, schema), usage
+        except ValueError as first:
+            repair = [
+                *messages,
+                {"role": "assistant", "content": reply.text},
+                {
+                    "role": "user",
+                    "content": f"That reply was invalid: {first}\n"
+                    "Answer again with only the JSON object, matching the schema.",
+                },
+            ]
+            again = await self.complete(
+                repair,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=seed,
+                response_format=fmt,
+            )
+            usage = usage + again.usage
+            try:
+                return parse_json_reply(again.text, schema), usage
+            except ValueError as second:
+                raise StructuredOutputError(
+                    f"{schema.__name__} reply invalid after one repair: {second}", again.text
+                ) from None
+
+    async def _response_format(self, schema: type[BaseModel]) -> dict[str, Any]:
+        json_schema = schema.model_json_schema()
+        if self._schema_style == "auto":
+            self._schema_style = await self._detect_schema_style()
+        if self._schema_style == "json_object":
+            return {"type": "json_object", "schema": json_schema}
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": schema.__name__, "schema": json_schema},
+        }
+
+    async def _detect_schema_style(self) -> SchemaStyle:
+        """llama.cpp servers take ``json_object`` + ``schema``; others OpenAI's ``json_schema``."""
+        try:
+            models = await self._client.models.list()
+        except openai.OpenAIError:
+            return "json_schema"
+        owners = {str(getattr(m, "owned_by", "")) for m in models.data}
+        return (
+            "json_object" if owners & {"forethought-embedded", "llamacpp", "me"} else "json_schema"
+        )
+
+    async def aclose(self) -> None:
+        await self._client.close()
+        if self._cache is not None:
+            self._cache.close()
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+
+def parse_json_reply(text: str, schema: type[T]) -> T:
+    """Validate a model's JSON reply, tolerating code fences and prose around one object."""
+    candidates = [text.strip()]
+    candidates += [m.strip() for m in _FENCE.findall(text)]
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    error: Exception | None = None
+    for candidate in candidates:
+        try:
+            return schema.model_validate(json.loads(candidate))
+        except (json.JSONDecodeError, ValidationError) as err:
+            error = err
+    raise ValueError(_short_error(error))
+
+
+def _short_error(err: Exception | None) -> str:
+    if isinstance(err, ValidationError):
+        return "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in err.errors()
+        )
+    if isinstance(err, json.JSONDecodeError):
+        return f"not JSON ({err.msg} at position {err.pos})"
+    return "no JSON object found"
+
+
+def _msg(err: openai.APIStatusError) -> str:
+    body = err.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and "message" in inner:
+            return str(inner["message"])
+    return str(err.message)

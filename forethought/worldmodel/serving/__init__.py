@@ -1,0 +1,1 @@
+"""Serving models: the embedded llama.cpp server, the managed subprocess, and vLLM."""

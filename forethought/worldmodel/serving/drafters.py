@@ -1,0 +1,78 @@
+"""Draft models for the embedded engine, chosen by ``--spec``, and their acceptance meter.
+
+llama-cpp-python calls a draft model with the token ids so far and verifies what it
+returns in one batch; greedy output stays identical to decoding without a draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+#: Speculative modes of the embedded engine, in ``--spec``'s spelling.
+SPEC_MODES: dict[str, Callable[[], Any] | None] = {}
+
+
+def _prompt_lookup() -> Any:
+    from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+    return LlamaPromptLookupDecoding(num_pred_tokens=10)
+
+
+SPEC_MODES["off"] = None
+SPEC_MODES["prompt-lookup"] = _prompt_lookup
+DEFAULT_SPEC = "prompt-lookup"
+
+
+def register_spec(name: str, factory: Callable[[], Any]) -> None:
+    """Add a speculative mode (a factory for a llama-cpp-python draft model)."""
+    SPEC_MODES[name] = factory
+
+
+@dataclass
+class AcceptanceStats:
+    drafts: int = 0
+    draft_tokens: int = 0
+    accepted_tokens: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "drafts": self.drafts,
+            "draft_tokens": self.draft_tokens,
+            "accepted_tokens": self.accepted_tokens,
+        }
+
+
+class MeteredDraft:
+    """Wraps a draft model and counts drafted and accepted tokens per request.
+
+    llama-cpp-python calls the draft model after each verification with the ids so far.
+    Between two calls the sequence grows by the accepted draft tokens plus one sampled
+    token, which gives the acceptance of the previous draft exactly. The last draft of a
+    request is never verified by a later call, so it is left out of the counts.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.stats = AcceptanceStats()
+        self._pending: tuple[int, int] | None = None  # (length at call, draft length)
+
+    def begin(self) -> None:
+        self.stats = AcceptanceStats()
+        self._pending = None
+
+    def __call__(self, input_ids: npt.NDArray[np.intc], /, **kwargs: Any) -> npt.NDArray[np.intc]:
+        length = int(input_ids.shape[0])
+        if self._pending is not None:
+            before, drafted = self._pending
+            if drafted and length > before:
+                self.stats.drafts += 1
+                self.stats.draft_tokens += drafted
+                self.stats.accepted_tokens += min(drafted, length - before - 1)
+        draft = np.asarray(self.inner(input_ids, **kwargs), dtype=np.intc)
+        self._pending = (length, int(draft.shape[0]))
+        return draft

@@ -1,0 +1,171 @@
+"""The embedded engine: an OpenAI-compatible server around llama-cpp-python's ``Llama``.
+
+We serve through the Python API, not ``python -m llama_cpp.server``, so any draft model
+object can be plugged in, and so each response can report what the prefix cache saved
+(``usage.prompt_tokens_details.cached_tokens``) and the speculative acceptance
+(``usage.speculative``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forethought.worldmodel.serving.drafters import DEFAULT_SPEC, SPEC_MODES, MeteredDraft
+
+DEFAULT_CONTEXT = 8192
+
+
+class EngineError(ValueError):
+    """A request the engine cannot serve; the server answers 400 with this message."""
+
+
+@dataclass
+class _Meter:
+    """Per-request counts taken inside ``Llama.eval``."""
+
+    prompt_read: int | None = None
+    prompt_seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+
+
+def _llama_class() -> type:
+    try:
+        from llama_cpp import Llama
+    except ImportError as err:  # pragma: no cover - depends on the install
+        raise RuntimeError(
+            "the embedded engine needs llama-cpp-python: pip install 'forethought[local]'"
+        ) from err
+
+    class MeteredLlama(Llama):
+        """``Llama`` that records how many prompt tokens each request really read."""
+
+        meter: _Meter | None = None
+
+        def eval(self, tokens: Any) -> None:
+            meter = self.meter
+            if meter is None or meter.prompt_read is not None:
+                super().eval(tokens)
+                return
+            start = time.perf_counter()
+            super().eval(tokens)
+            meter.prompt_read = len(tokens)
+            meter.prompt_seconds = time.perf_counter() - start
+
+    return MeteredLlama
+
+
+class EmbeddedEngine:
+    """One GGUF model on the CPU; requests are served one at a time."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        model_name: str | None = None,
+        spec: str = DEFAULT_SPEC,
+        n_ctx: int = DEFAULT_CONTEXT,
+        n_threads: int | None = None,
+        seed: int = 0,
+        draft: Any = None,
+    ) -> None:
+        if spec not in SPEC_MODES and draft is None:
+            raise EngineError(f"unknown --spec {spec!r}; choose from {', '.join(SPEC_MODES)}")
+        factory = SPEC_MODES.get(spec)
+        inner = draft if draft is not None else (factory() if factory else None)
+        self.draft = MeteredDraft(inner) if inner is not None else None
+        self.model_name = model_name or Path(model_path).stem
+        self.spec = spec
+        self.n_ctx = n_ctx
+        threads = n_threads or os.cpu_count() or 1
+        self.llama = _llama_class()(
+            model_path=str(model_path),
+            n_ctx=n_ctx,
+            n_threads=threads,
+            n_threads_batch=threads,
+            seed=seed,
+            draft_model=self.draft,
+            # A draft model needs logits for every position. llama-cpp-python turns this
+            # on by itself but sizes its logits buffer from the argument, so without it
+            # drafting crashes once a sequence passes n_batch tokens. Memory: n_ctx x
+            # vocabulary x 4 bytes (about 5 GB at 8k context for Qwen2.5).
+            logits_all=self.draft is not None,
+            verbose=False,
+        )
+        self._lock = threading.Lock()
+
+    def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Serve one ``/v1/chat/completions`` body; returns the OpenAI-shaped response."""
+        kwargs = _chat_kwargs(body)
+        with self._lock:
+            meter = _Meter()
+            self.llama.meter = meter
+            if self.draft is not None:
+                self.draft.begin()
+            try:
+                response = self.llama.create_chat_completion(**kwargs)
+            except ValueError as err:  # e.g. the prompt does not fit the context
+                raise EngineError(str(err)) from None
+            finally:
+                self.llama.meter = None
+            seconds = time.perf_counter() - meter.started
+        usage = response.setdefault("usage", {})
+        prompt = int(usage.get("prompt_tokens", 0))
+        read = prompt if meter.prompt_read is None else min(meter.prompt_read, prompt)
+        usage["prompt_tokens_details"] = {"cached_tokens": prompt - read}
+        usage["timings"] = {
+            "prompt_seconds": round(meter.prompt_seconds, 4),
+            "decode_seconds": round(max(seconds - meter.prompt_seconds, 0.0), 4),
+        }
+        if self.draft is not None:
+            usage["speculative"] = self.draft.stats.as_dict()
+        response["model"] = self.model_name
+        return response
+
+
+def _chat_kwargs(body: dict[str, Any]) -> dict[str, Any]:
+    """Translate an OpenAI chat request into ``create_chat_completion`` arguments."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise EngineError("'messages' must be a non-empty list")
+    if body.get("stream"):
+        raise EngineError("streaming is not supported by the embedded server")
+    if int(body.get("n") or 1) != 1:
+        raise EngineError("the embedded server returns one choice per request (n=1)")
+    kwargs: dict[str, Any] = {
+        "messages": messages,
+        "temperature": float(body.get("temperature", 1.0)),
+        "top_p": float(body.get("top_p", 1.0)),
+        "max_tokens": body.get("max_completion_tokens") or body.get("max_tokens"),
+        "stop": body.get("stop") or [],
+        "seed": body.get("seed"),
+        "presence_penalty": float(body.get("presence_penalty") or 0.0),
+        "frequency_penalty": float(body.get("frequency_penalty") or 0.0),
+        # OpenAI semantics: no top-k / min-p truncation unless asked for.
+        "top_k": int(body.get("top_k", 0)),
+        "min_p": float(body.get("min_p", 0.0)),
+    }
+    if (fmt := body.get("response_format")) is not None:
+        kwargs["response_format"] = _response_format(fmt)
+    return kwargs
+
+
+def _response_format(fmt: Any) -> dict[str, Any] | None:
+    """Accept OpenAI's ``json_schema`` and llama.cpp's ``json_object`` (+ ``schema``)."""
+    if not isinstance(fmt, dict) or "type" not in fmt:
+        raise EngineError("'response_format' must be an object with a 'type'")
+    kind = fmt["type"]
+    if kind == "text":
+        return None
+    if kind == "json_object":
+        return fmt
+    if kind == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        if not isinstance(schema, dict):
+            raise EngineError("'response_format.json_schema.schema' must be a JSON schema object")
+        return {"type": "json_object", "schema": schema}
+    raise EngineError(f"unsupported response_format type {kind!r}")

@@ -1,0 +1,155 @@
+"""The LLM client against FakeOpenAIServer: retries, repair, typed errors, usage, cache."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import pytest
+from pydantic import BaseModel
+
+from forethought.worldmodel.client import LLMClient, LLMError, StructuredOutputError
+from tests.worldmodel.fake_openai import FakeOpenAIServer, chat_reply
+
+
+class Pick(BaseModel):
+    action: str
+    confidence: float
+
+
+MESSAGES = [{"role": "user", "content": "pick one"}]
+
+
+def client(url: str, **kw) -> LLMClient:
+    return LLMClient(base_url=url, model="fake", **kw)
+
+
+async def test_retries_5xx_then_succeeds():
+    fake = FakeOpenAIServer(script=[(503, {"error": {"message": "busy"}})] * 2)
+    with fake as url:
+        reply = await client(url, max_retries=2).complete(MESSAGES)
+    assert reply.text == "ok"
+    assert len(fake.requests) == 3
+
+
+async def test_gives_up_with_typed_error_after_retries():
+    fake = FakeOpenAIServer(script=[(500, {"error": {"message": "boom"}})] * 5)
+    with fake as url, pytest.raises(LLMError, match="500: boom"):
+        await client(url, max_retries=1).complete(MESSAGES)
+    assert len(fake.requests) == 2
+
+
+async def test_4xx_is_not_retried():
+    fake = FakeOpenAIServer(script=[(400, {"error": {"message": "bad prompt"}})])
+    with fake as url, pytest.raises(LLMError, match="400: bad prompt"):
+        await client(url, max_retries=3).complete(MESSAGES)
+    assert len(fake.requests) == 1
+
+
+async def test_unreachable_server_raises_llm_error():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(LLMError, match="cannot reach"):
+        await client(f"http://127.0.0.1:{port}/v1", max_retries=0).complete(MESSAGES)
+
+
+async def test_structured_repairs_once():
+    good = json.dumps({"action": "click(3)", "confidence": 0.9})
+    fake = FakeOpenAIServer(script=[(200, chat_reply("sure! {not json")), (200, chat_reply(good))])
+    with fake as url:
+        pick, usage = await client(url).structured(MESSAGES, Pick)
+    assert pick == Pick(action="click(3)", confidence=0.9)
+    assert usage.calls == 2
+    repair = fake.requests[1]["messages"]
+    assert repair[-2] == {"role": "assistant", "content": "sure! {not json"}
+    assert "invalid" in repair[-1]["content"]
+
+
+async def test_structured_raises_typed_error_with_raw_text():
+    bad = json.dumps({"action": "click(3)"})
+    fake = FakeOpenAIServer(script=[(200, chat_reply(bad)), (200, chat_reply("still " + bad))])
+    with fake as url, pytest.raises(StructuredOutputError) as info:
+        await client(url).structured(MESSAGES, Pick)
+    assert info.value.raw == "still " + bad
+    assert "confidence" in str(info.value)
+
+
+async def test_structured_tolerates_fences_and_prose():
+    text = 'Here it is:\n```json\n{"action": "stop(\\"4\\")", "confidence": 1}\n```'
+    fake = FakeOpenAIServer(script=[(200, chat_reply(text))])
+    with fake as url:
+        pick, _ = await client(url).structured(MESSAGES, Pick)
+    assert pick.action == 'stop("4")'
+
+
+@pytest.mark.parametrize(
+    ("owned_by", "style"), [("fake-openai", "json_schema"), ("forethought-embedded", "json_object")]
+)
+async def test_schema_sent_in_the_servers_form(owned_by, style):
+    ok = json.dumps({"action": "a", "confidence": 0.5})
+    fake = FakeOpenAIServer(owned_by=owned_by, script=[(200, chat_reply(ok))])
+    with fake as url:
+        await client(url).structured(MESSAGES, Pick)
+    fmt = fake.requests[0]["response_format"]
+    assert fmt["type"] == style
+    schema = fmt["json_schema"]["schema"] if style == "json_schema" else fmt["schema"]
+    assert set(schema["properties"]) == {"action", "confidence"}
+
+
+async def test_usage_is_accounted_per_call_and_summed():
+    fake = FakeOpenAIServer(
+        script=[
+            (200, chat_reply("a", prompt=100, completion=7, cached=60)),
+            (200, chat_reply("b", prompt=120, completion=3, cached=100)),
+        ]
+    )
+    with fake as url:
+        c = client(url)
+        first = await c.complete(MESSAGES)
+        await c.complete(MESSAGES)
+    assert (first.usage.prompt_tokens, first.usage.cached_tokens, first.usage.read_tokens) == (
+        100,
+        60,
+        40,
+    )
+    assert c.usage.calls == 2
+    assert c.usage.completion_tokens == 10
+    assert c.usage.read_tokens == 60
+
+
+async def test_concurrency_limit_is_respected():
+    fake = FakeOpenAIServer(delay=0.2)
+    with fake as url:
+        c = client(url, max_concurrency=2)
+        await asyncio.gather(*(c.complete(MESSAGES) for _ in range(6)))
+    assert fake.max_in_flight == 2
+
+
+async def test_response_cache_is_off_by_default_and_works_when_on(tmp_path):
+    fake = FakeOpenAIServer()
+    with fake as url:
+        plain = client(url)
+        await plain.complete(MESSAGES)
+        await plain.complete(MESSAGES)
+        assert len(fake.requests) == 2
+        cached = client(url, cache_path=tmp_path / "cache.sqlite")
+        await cached.complete(MESSAGES)
+        hit = await cached.complete(MESSAGES)
+        await cached.complete(MESSAGES, temperature=0.7)
+    assert hit.cached and hit.text == "ok"
+    assert len(fake.requests) == 4
+
+
+def test_missing_configuration_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("FORETHOUGHT_BASE_URL", raising=False)
+    with pytest.raises(LLMError, match="FORETHOUGHT_BASE_URL"):
+        LLMClient(model="x")
+
+
+def test_environment_configures_the_client(monkeypatch):
+    monkeypatch.setenv("FORETHOUGHT_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("FORETHOUGHT_MODEL", "m")
+    c = LLMClient()
+    assert (c.config.base_url, c.model) == ("http://127.0.0.1:9/v1", "m")

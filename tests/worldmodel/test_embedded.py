@@ -1,0 +1,112 @@
+"""The real embedded server (0.5B): structured replies, prefix reuse, lossless --spec modes."""
+
+from __future__ import annotations
+
+import signal
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from forethought.worldmodel import registry
+from forethought.worldmodel.client import LLMClient
+from forethought.worldmodel.serving.drafters import SPEC_MODES
+from forethought.worldmodel.serving.managed import ManagedServer
+
+pytestmark = pytest.mark.slow
+MODEL = registry.TEST_MODEL
+
+PAGE = "\n".join(
+    f"[{i}] row 'Order #{1000 + i}: {name}, qty {i % 4 + 1}, ${i * 3 + 9}.00'"
+    for i, name in enumerate(
+        ["Trail Runner shoes", "Wool socks", "Rain jacket", "Camp mug", "Head lamp"] * 8, start=1
+    )
+)
+PREAMBLE = "You imagine how web pages change. Read the page, then answer the question."
+
+
+def page_messages(question: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": PREAMBLE},
+        {"role": "user", "content": f"Page:\n{PAGE}\n\n{question}"},
+    ]
+
+
+COPY_PROMPT = page_messages(
+    "Rewrite the first 8 rows of the page exactly, but with qty set to 9 in each."
+)
+
+
+@pytest.fixture(scope="module")
+def server():
+    registry.pull(MODEL)
+    with ManagedServer(MODEL, n_ctx=4096) as srv:
+        yield srv
+
+
+@pytest.fixture
+async def client(server):
+    c = LLMClient(base_url=server.base_url, model=MODEL)
+    yield c
+    await c.aclose()
+
+
+class Choice(BaseModel):
+    element_id: int
+    reason: str
+
+
+async def test_structured_reply_from_the_real_model(client):
+    messages = page_messages("Which element id shows the Rain jacket? Reply as JSON.")
+    choice, usage = await client.structured(messages, Choice, max_tokens=80)
+    assert isinstance(choice.element_id, int)
+    assert usage.calls in (1, 2)
+    assert usage.completion_tokens > 0
+
+
+async def test_second_request_with_the_same_page_reads_only_its_suffix(client):
+    first = await client.complete(page_messages("How many rows are there?"), max_tokens=8)
+    second = await client.complete(page_messages("Which row is the cheapest?"), max_tokens=8)
+    assert first.usage.prompt_tokens > 400
+    # Everything up to the question was reused from the prefix cache.
+    assert second.usage.cached_tokens >= first.usage.prompt_tokens - 30
+    assert second.usage.read_tokens < 40
+
+
+async def test_bad_requests_get_a_clear_400(server):
+    async with httpx.AsyncClient() as http:
+        resp = await http.post(f"{server.base_url}/chat/completions", json={"messages": []})
+        assert resp.status_code == 400
+        assert "messages" in resp.json()["error"]["message"]
+        resp = await http.post(
+            f"{server.base_url}/chat/completions",
+            json={"messages": [{"role": "user", "content": "hi"}], "stream": True},
+        )
+        assert resp.status_code == 400
+        assert "streaming" in resp.json()["error"]["message"]
+
+
+async def test_every_spec_mode_gives_identical_greedy_output(server, client):
+    reference = await client.complete(COPY_PROMPT, max_tokens=120)
+    outputs = {server.spec or "default": reference.text}
+    for spec in SPEC_MODES:
+        with ManagedServer(MODEL, spec=spec, n_ctx=4096) as other:
+            c = LLMClient(base_url=other.base_url, model=MODEL)
+            reply = await c.complete(COPY_PROMPT, max_tokens=120)
+            await c.aclose()
+        outputs[spec] = reply.text
+        if SPEC_MODES[spec] is not None:
+            assert reply.usage.draft_tokens > 0, spec
+    assert len(set(outputs.values())) == 1, outputs
+    assert len(reference.text) > 100
+
+
+def test_sigterm_shuts_down_cleanly():
+    srv = ManagedServer(MODEL, spec="off", n_ctx=1024)
+    base_url = srv.start()
+    srv.stop()
+    # uvicorn finishes its graceful shutdown, then re-raises SIGTERM as the exit status.
+    assert srv.returncode in (0, -signal.SIGTERM)
+    assert "Traceback" not in srv.log_path.read_text()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(base_url.removesuffix("/v1") + "/health")
