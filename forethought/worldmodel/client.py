@@ -38,9 +38,11 @@ class LLMError(RuntimeError):
 class StructuredOutputError(LLMError):
     """The reply did not validate against the schema, even after one repair attempt."""
 
-    def __init__(self, message: str, raw: str) -> None:
+    def __init__(self, message: str, raw: str, usage: Usage | None = None) -> None:
         super().__init__(message)
         self.raw = raw
+        #: What the failed attempts cost.
+        self.usage = usage or Usage()
 
 
 class LLMConfig(BaseModel):
@@ -185,7 +187,9 @@ class LLMClient:
                 return parse_json_reply(again.text, schema), usage
             except ValueError as second:
                 raise StructuredOutputError(
-                    f"{schema.__name__} reply invalid after one repair: {second}", again.text
+                    f"{schema.__name__} reply invalid after one repair: {second}",
+                    again.text,
+                    usage,
                 ) from None
 
     async def _response_format(self, schema: type[BaseModel]) -> dict[str, Any]:

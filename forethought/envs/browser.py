@@ -1,0 +1,352 @@
+"""The real browser: an async Playwright :class:`~forethought.envs.types.Environment`.
+
+One Chromium per process (shared, reference-counted), a fresh context per episode, a
+compact accessibility tree with stable ids, and a navigation guard that keeps the episode
+inside its task's allowed origins. Suites plug in through a
+:class:`~forethought.envs.setup.TaskSetup` (or a factory that picks one per task).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from forethought.envs.chromium import acquire_browser, release_browser
+from forethought.envs.custom import CheckSetup
+from forethought.envs.grammar import SCROLL_PIXELS
+from forethought.envs.guard import NavigationGuard, origin_of
+from forethought.envs.observe import draw_marks, element_handle, read_page, settle_dom
+from forethought.envs.setup import TaskSetup
+from forethought.envs.types import Action, ActionKind, Observation, StepResult, Task, Verdict
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, BrowserContext, Page, Request
+
+__all__ = ["BrowserEnv"]
+
+SetupFactory = Callable[[Task], TaskSetup]
+
+
+def _short_error(exc: BaseException) -> str:
+    """The first line of a Playwright error, without its call log."""
+    text = str(exc).strip().split("\n")[0]
+    text = text.replace("ElementHandle.", "").replace("Page.", "")
+    return text[:300] or type(exc).__name__
+
+
+class BrowserEnv:
+    """A real Chromium driven by Playwright, one task episode at a time.
+
+    Args:
+        setup: the suite's :class:`TaskSetup`, or a callable choosing one per task; the
+            default runs custom tasks (:class:`~forethought.envs.custom.CheckSetup`).
+        headed: show the browser window.
+        screenshot: attach a set-of-marks PNG to every observation.
+        viewport: page size in CSS pixels.
+        action_timeout_ms: how long an action waits for its element to be actionable.
+        settle_quiet_ms / settle_cap_ms: after an action, wait until the DOM has been
+            quiet this long and the network idle, but never longer than the cap.
+        executable: a Chromium binary (default: :func:`~forethought.envs.chromium.find_chromium`).
+    """
+
+    def __init__(
+        self,
+        setup: TaskSetup | SetupFactory | None = None,
+        *,
+        headed: bool = False,
+        screenshot: bool = False,
+        viewport: tuple[int, int] = (1280, 800),
+        action_timeout_ms: int = 3000,
+        navigation_timeout_ms: int = 15000,
+        settle_quiet_ms: int = 15,
+        settle_cap_ms: int = 1500,
+        executable: str | None = None,
+    ) -> None:
+        self._setup_arg: TaskSetup | SetupFactory = setup or CheckSetup()
+        self.headed = headed
+        self.screenshot = screenshot
+        self.viewport = viewport
+        self.action_timeout_ms = action_timeout_ms
+        self.navigation_timeout_ms = navigation_timeout_ms
+        self.settle_quiet_ms = settle_quiet_ms
+        self.settle_cap_ms = settle_cap_ms
+        self.executable = executable
+
+        self._browser: Browser | None = None
+        self._context: BrowserContext | None = None
+        self._page: Page | None = None
+        self._setups: dict[int, TaskSetup] = {}
+        self.setup: TaskSetup | None = None
+        self.task: Task | None = None
+        self.guard: NavigationGuard | None = None
+        self._inflight: set[Request] = set()
+        self._idle = asyncio.Event()
+        self._verdict: Verdict | None = None
+        self._done = False
+        self._last: Observation | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def _setup_for(self, task: Task) -> TaskSetup:
+        arg = self._setup_arg
+        setup = arg if hasattr(arg, "start") and hasattr(arg, "evaluate") else arg(task)  # type: ignore[operator]
+        self._setups.setdefault(id(setup), setup)
+        return setup  # type: ignore[return-value]
+
+    @property
+    def goal(self) -> str:
+        """The running episode's goal (for MiniWoB, the page's own instruction)."""
+        if self.task is None:
+            raise RuntimeError("no episode is running; call reset(task) first")
+        return self.task.goal
+
+    @property
+    def page(self) -> Page:
+        if self._page is None:
+            raise RuntimeError("no episode is running; call reset(task) first")
+        return self._page
+
+    async def reset(self, task: Task, seed: int = 0) -> Observation:
+        """Start an episode of ``task`` in a fresh browser context and observe its page."""
+        await self._close_context()
+        if self._browser is None:
+            self._browser = await acquire_browser(headed=self.headed, executable=self.executable)
+        self.task, self._verdict, self._done = task, None, False
+        self.setup = self._setup_for(task)
+        allowed = list(dict.fromkeys([*task.allowed_origins, *self.setup.allowed_origins(task)]))
+        if not allowed and "://" in task.start_url:
+            allowed = [origin_of(task.start_url)]
+        self.guard = NavigationGuard(allowed)
+        width, height = self.viewport
+        self._context = await self._browser.new_context(
+            viewport={"width": width, "height": height}, service_workers="block"
+        )
+        self._context.set_default_timeout(self.action_timeout_ms)
+        self._context.set_default_navigation_timeout(self.navigation_timeout_ms)
+        await self.guard.install(self._context)
+        self._context.on("page", self._on_new_page)
+        page = await self._context.new_page()
+        self._attach(page)
+        await self.setup.start(task, seed, page)
+        goal = getattr(self.setup, "goal", None)  # suites whose goal the page sets (MiniWoB)
+        if isinstance(goal, str) and goal:
+            self.task = task.model_copy(update={"goal": goal})
+        await self._settle()
+        self._last = await self.observe()
+        return self._last
+
+    async def close(self) -> None:
+        """End the episode and release the browser and the suites' resources."""
+        await self._close_context()
+        for setup in self._setups.values():
+            await setup.close()
+        self._setups.clear()
+        if self._browser is not None:
+            browser, self._browser = self._browser, None
+            await release_browser(browser)
+
+    async def __aenter__(self) -> BrowserEnv:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _close_context(self) -> None:
+        if self._context is not None:
+            context, self._context, self._page = self._context, None, None
+            self._inflight.clear()
+            with contextlib.suppress(Exception):  # the browser may already be gone
+                await context.close()
+
+    # --- pages and network ---------------------------------------------------------------
+
+    def _attach(self, page: Page) -> None:
+        self._page = page
+        self._inflight.clear()
+        self._idle.set()
+        page.on("request", self._on_request)
+        page.on("requestfinished", self._on_request_done)
+        page.on("requestfailed", self._on_request_done)
+        page.on("close", self._on_page_close)
+
+    def _on_new_page(self, page: Page) -> None:
+        if self._page is not None and page is not self._page:
+            self._attach(page)  # follow the newest tab (target=_blank, window.open)
+
+    def _on_page_close(self, page: Page) -> None:
+        if page is self._page and self._context is not None:
+            others = [p for p in self._context.pages if not p.is_closed()]
+            if others:
+                self._attach(others[-1])
+
+    def _on_request(self, request: Request) -> None:
+        self._inflight.add(request)
+        self._idle.clear()
+
+    def _on_request_done(self, request: Request) -> None:
+        self._inflight.discard(request)
+        if not self._inflight:
+            self._idle.set()
+
+    async def _settle(self) -> None:
+        """Wait for load, network idle and a quiet DOM, each capped; never a fixed sleep.
+
+        Repeats while the quiet DOM left requests in flight (a script that navigates or
+        fetches after a timer), so that such requests, and the guard's verdicts on them,
+        belong to the step that caused them.
+        """
+        deadline = time.monotonic() + self.settle_cap_ms / 1000
+        while (left := deadline - time.monotonic()) > 0:
+            page = self.page
+            try:
+                await page.wait_for_load_state("domcontentloaded", timeout=left * 1000 + 1)
+                if self._inflight:
+                    await asyncio.wait_for(self._idle.wait(), timeout=max(left, 0.001))
+                left_ms = int((deadline - time.monotonic()) * 1000)
+                if left_ms > 0:
+                    await settle_dom(page, min(self.settle_quiet_ms, left_ms), left_ms)
+            except TimeoutError:
+                return
+            except Exception as exc:  # navigated while waiting: wait for the new document
+                if "destroyed" not in str(exc) and "navigat" not in str(exc).lower():
+                    return
+                continue
+            if not self._inflight:
+                return
+
+    # --- observing -----------------------------------------------------------------------
+
+    async def observe(self, error: str | None = None) -> Observation:
+        """Read the current page; ``error`` is the last action's error, if any."""
+        page = self.page
+        for attempt in range(3):
+            try:
+                obs, marks = await read_page(page, marks=self.screenshot)
+                break
+            except Exception as exc:
+                if attempt == 2 or "destroyed" not in str(exc):
+                    raise
+                await page.wait_for_load_state("domcontentloaded")
+        if self.screenshot:
+            obs.screenshot = await draw_marks(page, marks)
+        if error:
+            obs.error = error
+        return obs
+
+    # --- acting --------------------------------------------------------------------------
+
+    async def step(self, action: Action) -> StepResult:
+        """Perform ``action``, wait for the page to settle, and observe."""
+        if self._done:
+            obs = self._last or await self.observe()
+            return StepResult(
+                observation=obs,
+                done=True,
+                reward=self._verdict.reward if self._verdict else None,
+                error="the episode is over; call reset()",
+            )
+        assert self.guard is not None and self.task is not None and self.setup is not None
+        blocked_before = len(self.guard.blocked)
+        error: str | None = None
+        info: dict[str, Any] = {"action": str(action)}
+        if action.kind is ActionKind.STOP:
+            verdict = await self.evaluate(action.value)
+            self._done = True
+            obs = await self.observe()
+            self._last = obs
+            info["verdict"] = verdict.model_dump()
+            return StepResult(observation=obs, done=True, reward=verdict.reward, info=info)
+        started = time.perf_counter()
+        try:
+            await self._act(action)
+        except Exception as exc:
+            error = _short_error(exc)
+        await self._settle()
+        info["act_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        blocked = self.guard.blocked[blocked_before:]
+        if blocked:
+            info["blocked"] = list(blocked)
+            note = "; ".join(self.guard.explain(url) for url in blocked[:3])
+            error = f"{error}; {note}" if error else note
+        obs = await self.observe(error)
+        self._last = obs
+        verdict = await self.setup.status(self.task, self.page)
+        if verdict is not None:
+            self._verdict, self._done = verdict, True
+            info["verdict"] = verdict.model_dump()
+        return StepResult(
+            observation=obs,
+            done=self._done,
+            reward=verdict.reward if verdict is not None else None,
+            error=error,
+            info=info,
+        )
+
+    async def _act(self, action: Action) -> None:
+        page = self.page
+        kind = action.kind
+        if kind is ActionKind.GOTO:
+            url = urljoin(page.url, action.value or "")
+            assert self.guard is not None
+            if not self.guard.allows(url):
+                self.guard.record(url)
+                return
+            await page.goto(url, wait_until="domcontentloaded")
+            return
+        if kind is ActionKind.GO_BACK:
+            if await page.go_back(wait_until="domcontentloaded") is None:
+                raise RuntimeError("there is no previous page to go back to")
+            return
+        if kind is ActionKind.SCROLL:
+            dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[
+                action.value or "down"
+            ]
+            await page.mouse.wheel(dx * SCROLL_PIXELS, dy * SCROLL_PIXELS)
+            return
+        if kind is ActionKind.PRESS and action.target is None:
+            await page.keyboard.press(action.value or "")
+            return
+        if action.target is None:
+            raise ValueError(f"{kind.value}() needs an element id")
+        handle = await element_handle(page, action.target)
+        if handle is None:
+            raise LookupError(f"element [{action.target}] is not on the page any more")
+        try:
+            if kind is ActionKind.CLICK:
+                await handle.click()
+            elif kind is ActionKind.HOVER:
+                await handle.hover()
+            elif kind is ActionKind.FILL:
+                await handle.fill(action.value or "")
+            elif kind is ActionKind.PRESS:
+                await handle.press(action.value or "")
+            elif kind is ActionKind.SELECT:
+                await self._select(handle, action.value or "")
+        finally:
+            await handle.dispose()
+
+    @staticmethod
+    async def _select(handle: Any, option: str) -> None:
+        try:
+            await handle.select_option(label=option)
+        except Exception:
+            try:
+                await handle.select_option(value=option)
+            except Exception as exc:
+                raise ValueError(f"no option {option!r} in this list") from exc
+
+    # --- judging -------------------------------------------------------------------------
+
+    async def evaluate(self, answer: str | None = None) -> Verdict:
+        """The suite's verdict on the episode (a verdict the page already gave wins)."""
+        if self._verdict is not None:
+            return self._verdict
+        if self.task is None or self.setup is None:
+            raise RuntimeError("no episode to evaluate; call reset(task) first")
+        verdict = await self.setup.evaluate(self.task, self.page, answer)
+        self._verdict = verdict
+        return verdict

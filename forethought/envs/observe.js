@@ -1,0 +1,299 @@
+// Forethought's page reader: one pass over the DOM that returns a compact accessibility
+// tree with stable ids. Ids live in a WeakMap on the window (the DOM is never modified),
+// so an element keeps its id for as long as it stays in the document.
+(opts) => {
+  const KEY = "__forethought_state__";
+  let S = window[KEY];
+  if (!S) {
+    S = { ids: new WeakMap(), byId: new Map(), next: 1 };
+    Object.defineProperty(window, KEY, { value: S, enumerable: false });
+  }
+  S.byId = new Map();
+  const irreversible = new RegExp(opts.irreversible, "i");
+  const stateChanging = new RegExp(opts.stateChanging, "i");
+  const maxName = opts.maxName || 120;
+  const maxText = opts.maxText || 300;
+
+  const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK",
+    "BR", "HR", "CANVAS", "PATH", "AUDIO", "SOURCE", "TRACK", "WBR", "OBJECT", "EMBED"]);
+  const LEAF = new Set(["clickable", "button", "link", "heading", "textbox", "searchbox", "checkbox", "radio",
+    "combobox", "listbox", "img", "option", "slider", "spinbutton", "switch", "menuitem",
+    "menuitemcheckbox", "menuitemradio", "tab", "progressbar", "treeitem", "iframe"]);
+  const CONTAINER = new Set(["list", "listitem", "table", "row", "cell", "columnheader",
+    "rowheader", "gridcell", "grid", "form", "dialog", "alertdialog", "navigation", "main",
+    "group", "menu", "menubar", "tablist", "tabpanel", "radiogroup", "alert", "status",
+    "search", "tree", "region"]);
+  const FOLD = new Set(["listitem", "cell", "columnheader", "rowheader", "gridcell", "alert",
+    "status", "group", "tabpanel"]);
+  const ACTIVATABLE = new Set(["clickable", "button", "link", "menuitem", "tab", "option", "switch"]);
+  const RISK_RANK = { safe: 0, state_changing: 1, irreversible: 2 };
+  const INPUT_ROLES = { button: "button", submit: "button", reset: "button", image: "button",
+    checkbox: "checkbox", radio: "radio", range: "slider", number: "spinbutton",
+    search: "searchbox", file: "button", color: "button" };
+  const TAG_ROLES = { BUTTON: "button", SUMMARY: "button", TEXTAREA: "textbox", OPTION: "option",
+    UL: "list", OL: "list", MENU: "list", LI: "listitem", TABLE: "table", TR: "row", TD: "cell",
+    TH: "columnheader", FORM: "form", DIALOG: "dialog", NAV: "navigation", MAIN: "main",
+    FIELDSET: "group", PROGRESS: "progressbar", IFRAME: "iframe", SEARCH: "search",
+    H1: "heading", H2: "heading", H3: "heading", H4: "heading", H5: "heading", H6: "heading" };
+
+  const norm = (t, max) => {
+    t = (t || "").replace(/\s+/g, " ").trim();
+    return t.length > max ? t.slice(0, max - 1) + "…" : t;
+  };
+
+  function roleOf(el) {
+    const explicit = (el.getAttribute("role") || "").trim().split(/\s+/)[0];
+    if (explicit === "presentation" || explicit === "none") return null;
+    if (explicit && (LEAF.has(explicit) || CONTAINER.has(explicit))) return explicit;
+    const tag = el.tagName;
+    if (tag === "A") return el.hasAttribute("href") ? "link" : null;
+    if (tag === "INPUT") {
+      const type = (el.getAttribute("type") || "text").toLowerCase();
+      if (type === "hidden") return "hidden";
+      return INPUT_ROLES[type] || "textbox";
+    }
+    if (tag === "SELECT") return el.multiple || el.size > 1 ? "listbox" : "combobox";
+    if (tag === "IMG") return (el.getAttribute("alt") || el.getAttribute("title")) ? "img" : "hidden";
+    if (el.isContentEditable && (!el.parentElement || !el.parentElement.isContentEditable)) return "textbox";
+    return TAG_ROLES[tag] || null;
+  }
+
+  function textOf(node) {
+    return norm(node.textContent, maxName);
+  }
+
+  function nameOf(el, role) {
+    const by = el.getAttribute("aria-labelledby");
+    if (by) {
+      const t = by.split(/\s+/).map((id) => document.getElementById(id))
+        .filter(Boolean).map((n) => n.textContent).join(" ");
+      if (norm(t, maxName)) return norm(t, maxName);
+    }
+    const aria = el.getAttribute("aria-label");
+    if (aria && aria.trim()) return norm(aria, maxName);
+    const tag = el.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") {
+      const type = (el.getAttribute("type") || "").toLowerCase();
+      if (tag === "INPUT" && ["submit", "button", "reset"].includes(type)) {
+        return norm(el.value || (type === "submit" ? "Submit" : type === "reset" ? "Reset" : ""), maxName);
+      }
+      if (tag === "INPUT" && type === "image") return norm(el.alt || el.title || "Submit", maxName);
+      if (el.labels && el.labels.length) {
+        const t = Array.from(el.labels).map((l) => l.textContent).join(" ");
+        if (norm(t, maxName)) return norm(t, maxName);
+      }
+      return norm(el.getAttribute("placeholder") || el.title || "", maxName);
+    }
+    if (tag === "IMG") return norm(el.getAttribute("alt") || el.title || "", maxName);
+    if (tag === "FIELDSET") {
+      const legend = el.querySelector(":scope > legend");
+      return legend ? textOf(legend) : "";
+    }
+    if (tag === "IFRAME") return norm(el.title || el.name || "", maxName);
+    if (LEAF.has(role)) return textOf(el) || norm(el.title || "", maxName);
+    return norm(el.title || "", maxName);
+  }
+
+  function valueOf(el, role) {
+    const tag = el.tagName;
+    if (tag === "SELECT") {
+      const picked = Array.from(el.selectedOptions || []).map((o) => norm(o.textContent, maxName));
+      return picked.join(", ");
+    }
+    if (tag === "INPUT" || tag === "TEXTAREA") {
+      if (["checkbox", "radio", "button", "submit", "reset", "image", "file"].includes(el.type)) return null;
+      if (el.type === "password") return el.value ? "•".repeat(Math.min(el.value.length, 8)) : "";
+      return norm(el.value, maxText);
+    }
+    if (role === "textbox" && el.isContentEditable) return norm(el.textContent, maxText);
+    if (role === "slider" || role === "spinbutton" || role === "progressbar") {
+      return el.getAttribute("aria-valuenow") || (el.value !== undefined ? String(el.value) : null);
+    }
+    return null;
+  }
+
+  function statesOf(el, role) {
+    const s = [];
+    const aria = (n) => el.getAttribute(n);
+    if (role === "heading") {
+      const level = /^H(\d)$/.exec(el.tagName);
+      s.push("level" + (level ? level[1] : aria("aria-level") || "2"));
+    }
+    if (el.checked === true || aria("aria-checked") === "true") s.push("checked");
+    if (el.disabled === true || aria("aria-disabled") === "true") s.push("disabled");
+    if (aria("aria-expanded") === "true") s.push("expanded");
+    if (el.selected === true || aria("aria-selected") === "true") s.push("selected");
+    if (el.required === true || aria("aria-required") === "true") s.push("required");
+    if (el.readOnly === true && (el.tagName === "INPUT" || el.tagName === "TEXTAREA")) s.push("readonly");
+    return s;
+  }
+
+  function maxRisk(a, b) {
+    if (!a) return b;
+    if (!b) return a;
+    return RISK_RANK[a] >= RISK_RANK[b] ? a : b;
+  }
+
+  function nameRisk(role, name) {
+    if (!ACTIVATABLE.has(role) || !name) return null;
+    if (irreversible.test(name)) return role === "link" ? "state_changing" : "irreversible";
+    if (stateChanging.test(name)) return role === "link" ? null : "state_changing";
+    return null;
+  }
+
+  function submitterRisk(form) {
+    // What submitting ``form`` risks: state_changing for POST, worse if its submit says so.
+    if (!form) return null;
+    const explicit = form.getAttribute("data-risk");
+    if (explicit) return explicit;
+    const method = (form.getAttribute("method") || "get").toLowerCase();
+    if (method !== "post" && method !== "dialog" && !form.hasAttribute("data-post")) return null;
+    let risk = "state_changing";
+    const sub = form.querySelector("button:not([type]), button[type=submit], input[type=submit], input[type=image]");
+    if (sub) {
+      const r = sub.getAttribute("data-risk");
+      risk = r || maxRisk(risk, nameRisk("button", nameOf(sub, "button")));
+    }
+    return risk;
+  }
+
+  function riskOf(el, role, name) {
+    const own = el.getAttribute("data-risk");
+    if (own) return own;
+    if (ACTIVATABLE.has(role)) {
+      const holder = el.parentElement && el.parentElement.closest("[data-risk]:not(form)");
+      if (holder) return holder.getAttribute("data-risk");
+    }
+    const tag = el.tagName;
+    const type = (el.getAttribute("type") || "").toLowerCase();
+    const isSubmit = (tag === "BUTTON" && (type === "" || type === "submit")) ||
+      (tag === "INPUT" && (type === "submit" || type === "image"));
+    if (isSubmit && el.form) {
+      const method = (el.getAttribute("formmethod") || el.form.getAttribute("method") || "get").toLowerCase();
+      const formRisk = el.form.getAttribute("data-risk") ||
+        (method === "post" ? "state_changing" : null);
+      return maxRisk(formRisk, nameRisk(role, name));
+    }
+    if ((role === "textbox" || role === "searchbox") && el.form && tag === "INPUT") {
+      return submitterRisk(el.form);
+    }
+    return nameRisk(role, name);
+  }
+
+  function hidden(el, style) {
+    if (el.hidden || el.getAttribute("aria-hidden") === "true") return true;
+    if (style.display === "none") return true;
+    if (style.visibility === "hidden" || style.visibility === "collapse") return true;
+    if (style.display === "contents") return false;
+    const rects = el.getClientRects();
+    if (rects.length === 0) return true;
+    const r = el.getBoundingClientRect();
+    if (r.right + window.scrollX < 0 || r.bottom + window.scrollY < 0) return true;
+    if (r.width <= 1 && r.height <= 1 && (style.overflow === "hidden" || !el.firstElementChild)) return true;
+    if (style.opacity === "0" && !el.firstElementChild && !roleOf(el)) return true;
+    return false;
+  }
+
+  function node(key, role, name, extra) {
+    return Object.assign({ key, role, name, value: null, states: [], risk: null, kids: [] }, extra || {});
+  }
+
+  function childNodesOf(el) {
+    const out = [];
+    if (el.shadowRoot) out.push(...el.shadowRoot.childNodes);
+    if (el.tagName === "SLOT") out.push(...el.assignedNodes());
+    out.push(...el.childNodes);
+    return out;
+  }
+
+  function visitChildren(el, pointer) {
+    const out = [];
+    for (const child of childNodesOf(el)) out.push(...visit(child, pointer));
+    return out;
+  }
+
+  const allText = (kids) => kids.length > 0 && kids.every((k) => k.role === "text");
+  const joinText = (kids) => norm(kids.map((k) => k.name).join(" "), maxText);
+
+  function visit(n, parentPointer) {
+    if (n.nodeType === 3) {
+      const t = norm(n.nodeValue, maxText);
+      return t ? [node(n, "text", t)] : [];
+    }
+    if (n.nodeType !== 1 || SKIP.has(n.tagName.toUpperCase())) return [];
+    const el = n;
+    if (el.tagName === "svg" || el.tagName === "SVG") {
+      const label = el.getAttribute("aria-label");
+      return label ? [node(el, "img", norm(label, maxName))] : [];
+    }
+    const style = getComputedStyle(el);
+    if (hidden(el, style)) return [];
+    const pointer = style.cursor === "pointer";
+    let role = roleOf(el);
+    if (role === "hidden") return [];
+    // Script-only controls (a <span> with a click handler) usually show a pointer cursor.
+    if (!role && pointer && !parentPointer && !el.isContentEditable) role = "clickable";
+    if (role && LEAF.has(role)) {
+      const name = nameOf(el, role);
+      const item = node(el, role, name, {
+        value: valueOf(el, role), states: statesOf(el, role), risk: riskOf(el, role, name),
+      });
+      if (el.tagName === "SELECT") {
+        for (const opt of el.options) {
+          item.kids.push(node(opt, "option", norm(opt.textContent, maxName),
+            { states: opt.selected ? ["selected"] : [] }));
+        }
+      } else if (role !== "iframe" && role !== "img" && el.firstElementChild) {
+        item.kids = visitChildren(el, pointer).filter((k) => k.role !== "text");
+      }
+      return [item];
+    }
+    const kids = visitChildren(el, pointer);
+    if (role && CONTAINER.has(role)) {
+      let name = nameOf(el, role);
+      const extra = { states: statesOf(el, role), risk: role === "form" ? null : el.getAttribute("data-risk") };
+      if (FOLD.has(role) && allText(kids)) {
+        if (!name) name = joinText(kids);
+        return [node(el, role, name, extra)];
+      }
+      if (kids.length === 0 && !name) return [];
+      return [node(el, role, name, Object.assign(extra, { kids }))];
+    }
+    if (el.tagName === "LABEL" && el.control && el.control.getClientRects().length > 0) {
+      return kids.filter((k) => k.role !== "text"); // the text already names its control
+    }
+    if (kids.length > 1 && allText(kids)) return [node(el, "text", norm(el.innerText, maxText) || joinText(kids))];
+    return kids;
+  }
+
+  const roots = visit(document.body || document.documentElement, false);
+  const elements = [];
+  const marks = [];
+  function flatten(items, depth) {
+    for (const it of items) {
+      let id = S.ids.get(it.key);
+      if (id === undefined) {
+        id = String(S.next++);
+        S.ids.set(it.key, id);
+      }
+      S.byId.set(id, it.key);
+      elements.push([id, it.role, it.name, it.value, depth, it.states, it.risk]);
+      if (opts.marks && it.role !== "text" && it.key.nodeType === 1) {
+        const r = it.key.getBoundingClientRect();
+        if (r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 &&
+            r.top < innerHeight && r.left < innerWidth) {
+          marks.push([id, r.left, r.top, r.width, r.height]);
+        }
+      }
+      flatten(it.kids, depth + 1);
+    }
+  }
+  flatten(roots, 0);
+
+  let active = document.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+  const fid = active && active !== document.body ? S.ids.get(active) : undefined;
+  const focused = fid !== undefined && S.byId.get(fid) === active ? fid : null;
+  // One string crosses the wire much faster than Playwright's per-value serialization.
+  return JSON.stringify({ url: location.href, title: document.title, elements, focused, marks });
+}

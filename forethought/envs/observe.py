@@ -1,0 +1,122 @@
+"""Reading a page into an :class:`Observation` (one in-page pass), settling, and marks."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib.resources import files
+from typing import TYPE_CHECKING, Any
+
+from forethought.envs.grammar import IRREVERSIBLE_WORDS, STATE_CHANGING_WORDS
+from forethought.envs.types import Element, Observation, Risk
+
+if TYPE_CHECKING:
+    from playwright.async_api import ElementHandle, Page
+
+__all__ = ["draw_marks", "element_handle", "read_page", "settle_dom"]
+
+_RISKS = {r.value: r for r in Risk}
+
+
+@cache
+def _observe_js() -> str:
+    return files("forethought.envs").joinpath("observe.js").read_text(encoding="utf-8")
+
+
+def _options(marks: bool) -> dict[str, Any]:
+    return {
+        "irreversible": IRREVERSIBLE_WORDS.pattern,
+        "stateChanging": STATE_CHANGING_WORDS.pattern,
+        "marks": marks,
+    }
+
+
+async def read_page(page: Page, *, marks: bool = False) -> tuple[Observation, list[list[float]]]:
+    """The page as an observation (ids stable while elements stay), plus mark boxes."""
+    raw = json.loads(await page.evaluate(_observe_js(), _options(marks)))
+    elements = [
+        Element(
+            id=e[0],
+            role=e[1],
+            name=e[2] or "",
+            value=e[3],
+            depth=e[4],
+            states=tuple(e[5]),
+            risk=_RISKS.get(e[6]) if e[6] else None,
+        )
+        for e in raw["elements"]
+    ]
+    obs = Observation(
+        url=raw["url"], title=raw["title"] or "", elements=elements, focused=raw["focused"]
+    )
+    return obs, raw["marks"]
+
+
+_RESOLVE_JS = """(id) => {
+  const S = window["__forethought_state__"];
+  const n = S && S.byId.get(id);
+  if (!n || !n.isConnected) return null;
+  return n.nodeType === 1 ? n : n.parentElement;
+}"""
+
+
+async def element_handle(page: Page, element_id: str) -> ElementHandle | None:
+    """The DOM element behind an observation id, or ``None`` if it is gone."""
+    handle = await page.evaluate_handle(_RESOLVE_JS, element_id)
+    element = handle.as_element()
+    if element is None:
+        await handle.dispose()
+    return element
+
+
+_SETTLE_JS = """([quiet, cap]) => new Promise((resolve) => {
+  let timer = null;
+  const finish = () => {
+    observer.disconnect(); clearTimeout(timer); clearTimeout(limit); resolve();
+  };
+  const observer = new MutationObserver(() => {
+    clearTimeout(timer); timer = setTimeout(finish, quiet);
+  });
+  const all = { subtree: true, childList: true, attributes: true, characterData: true };
+  observer.observe(document, all);
+  timer = setTimeout(finish, quiet);
+  const limit = setTimeout(finish, cap);
+})"""
+
+
+async def settle_dom(page: Page, quiet_ms: int, cap_ms: int) -> None:
+    """Return once the DOM has had no mutation for ``quiet_ms`` (at most ``cap_ms``)."""
+    await page.evaluate(_SETTLE_JS, [quiet_ms, cap_ms])
+
+
+_MARKS_JS = """(marks) => {
+  const host = document.createElement("div");
+  host.id = "__forethought_marks__";
+  host.style.cssText = "position:fixed;inset:0;pointer-events:none;z-index:2147483647";
+  const root = host.attachShadow({ mode: "closed" });
+  for (const [id, x, y, w, h] of marks) {
+    const box = document.createElement("div");
+    box.style.cssText = `position:fixed;left:${x}px;top:${y}px;width:${w}px;height:${h}px;` +
+      "outline:2px solid #e6194b;box-sizing:border-box";
+    const tag = document.createElement("span");
+    tag.textContent = id;
+    tag.style.cssText = "position:absolute;left:-2px;top:-14px;font:bold 11px monospace;" +
+      "background:#e6194b;color:#fff;padding:0 2px;line-height:13px";
+    box.appendChild(tag);
+    root.appendChild(box);
+  }
+  document.documentElement.appendChild(host);
+}"""
+
+_UNMARK_JS = (
+    """() => { const h = document.getElementById("__forethought_marks__"); if (h) h.remove(); }"""
+)
+
+
+async def draw_marks(page: Page, marks: list[list[float]]) -> bytes:
+    """A PNG screenshot with each element's id drawn on its box (set-of-marks)."""
+    await page.evaluate(_MARKS_JS, marks)
+    try:
+        return await page.screenshot(type="png")
+    finally:
+        await page.evaluate(_UNMARK_JS)

@@ -1,0 +1,38 @@
+"""Shared fixtures for the environment tests: one real Chromium for the whole session."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from forethought.envs.chromium import (
+    ChromiumNotFound,
+    acquire_browser,
+    find_chromium,
+    release_browser,
+)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    try:
+        return find_chromium()
+    except ChromiumNotFound as exc:
+        pytest.skip(str(exc))
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def shared_browser(chromium: str) -> AsyncIterator[None]:
+    """Hold one use of the process's browser so every env in the session reuses it."""
+    browser = await acquire_browser(executable=chromium)
+    yield
+    await release_browser(browser)
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    """A folder for a test's local HTML pages (served as file:// URLs)."""
+    return tmp_path

@@ -1,0 +1,90 @@
+"""The BrowserGym adapter on BrowserGym's MiniWoB (runs in the Playwright 1.44 virtualenv)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+
+import pytest
+
+from forethought.envs.browsergym import browsergym_available
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not browsergym_available(),
+        reason="browsergym is not importable; it runs in the second virtualenv (.venv-bg, "
+        "Playwright 1.44): pip install -e '.[browsergym]'",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+async def env():
+    from forethought.envs.browsergym import BrowserGymEnv
+
+    env = BrowserGymEnv(pre_observation_delay=0.1)
+    yield env
+    await env.close()
+
+
+def task(name: str):
+    from forethought.envs.browsergym import list_browsergym_tasks
+
+    return next(t for t in list_browsergym_tasks("miniwob") if t.id == f"browsergym:miniwob.{name}")
+
+
+def test_lists_browsergym_miniwob_tasks() -> None:
+    from forethought.envs.browsergym import list_browsergym_tasks
+
+    tasks = list_browsergym_tasks("miniwob")
+    assert len(tasks) >= 100
+    assert {t.suite for t in tasks} == {"browsergym:miniwob"}
+
+
+async def test_solves_click_button_without_blocking_the_loop(env) -> None:
+    from forethought.envs.grammar import parse_action
+
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.02)
+            ticks += 1
+
+    beat = asyncio.create_task(heartbeat())
+    try:
+        start = time.monotonic()
+        obs = await env.reset(task("click-button"), seed=1)
+        elapsed = time.monotonic() - start
+        assert ticks >= elapsed / 0.02 * 0.3  # the loop kept running during reset
+    finally:
+        beat.cancel()
+    (label,) = re.findall(r'"([^"]*)"', env.goal)
+    button = next(e for e in obs.elements if e.role == "button" and e.name == label)
+    result = await env.step(parse_action(f'click("{button.id}")', obs))
+    assert result.done and result.reward and result.reward > 0
+    assert (await env.evaluate()).success
+
+
+async def test_wrong_action_and_fill(env) -> None:
+    from forethought.envs.grammar import parse_action
+
+    for seed in range(2, 12):  # a seed whose page has a wrong button to press
+        obs = await env.reset(task("click-button"), seed=seed)
+        (label,) = re.findall(r'"([^"]*)"', env.goal)
+        wrong = [e for e in obs.elements if e.role == "button" and e.name != label]
+        if wrong:
+            break
+    wrong = wrong[0]
+    result = await env.step(parse_action(f"click({wrong.id})", obs))
+    assert result.done and not (result.reward or 0) > 0
+
+    obs = await env.reset(task("enter-text"), seed=3)
+    (text,) = re.findall(r'"([^"]*)"', env.goal)
+    box = next(e for e in obs.elements if e.role == "textbox")
+    result = await env.step(parse_action(f'fill({box.id}, "{text}")', obs))
+    result = await env.step(parse_action("click(Submit)", result.observation))
+    assert result.done and result.reward and result.reward > 0
