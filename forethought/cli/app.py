@@ -32,7 +32,7 @@ def _root(
 
 def _register() -> None:
     # Each command group lives in its own module; importing it adds its commands.
-    from forethought.cli import demo, models, serve  # noqa: F401
+    from forethought.cli import bench, demo, models, serve, sites, tasks  # noqa: F401
 
 
 _register()
