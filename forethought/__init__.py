@@ -1,3 +1,13 @@
 """Forethought: web and GUI agents that look before they click."""
 
 __version__ = "0.1.0"
+
+__all__ = ["Agent", "AgentConfig", "EpisodeResult", "__version__"]
+
+
+def __getattr__(name: str):  # the API loads the browser and LLM stacks: import lazily
+    if name in ("Agent", "AgentConfig", "EpisodeResult"):
+        from forethought import agents
+
+        return getattr(agents, name)
+    raise AttributeError(name)

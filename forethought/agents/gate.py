@@ -1,0 +1,53 @@
+"""The safety gate: act only after imagined outcomes are scored.
+
+- ``safe`` actions pass.
+- A ``state_changing`` action runs only after its imagined outcome was scored.
+- An ``irreversible`` action runs only when its imagined outcome scored at or above the
+  threshold, and then as ``--on-irreversible`` says: ``allow-scored`` runs it, ``deny``
+  never does, ``ask`` asks the person (the graph interrupts for approval).
+- ``--dry-run`` never runs a ``state_changing`` or ``irreversible`` action.
+- With the gate off everything passes (dry-run still holds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forethought.agents.config import AgentConfig
+from forethought.agents.result import GateDecision
+from forethought.envs.types import Action, Risk
+
+
+@dataclass(frozen=True)
+class GateRuling:
+    decision: GateDecision | None
+    """``None`` while the gate still needs a score or a person's answer."""
+    needs_score: bool = False
+    ask: bool = False
+    reason: str = ""
+
+    @property
+    def executes(self) -> bool:
+        return self.decision in ("allowed", "approved")
+
+
+def rule(action: Action, score: float | None, config: AgentConfig) -> GateRuling:
+    """The gate's ruling on ``action`` whose imagined outcome scored ``score`` (or not yet)."""
+    risky = action.risk is not Risk.SAFE
+    if config.dry_run and risky:
+        return GateRuling("dry_run", reason="dry run: risky actions are shown, never executed")
+    if not config.gate or not risky:
+        return GateRuling("allowed")
+    if score is None:
+        return GateRuling(None, needs_score=True, reason="risky action not scored yet")
+    if action.risk is Risk.STATE_CHANGING:
+        return GateRuling("allowed", reason=f"imagined outcome scored {score:.2f}")
+    if score < config.gate_threshold:
+        return GateRuling(
+            "blocked", reason=f"imagined outcome scored {score:.2f} < {config.gate_threshold}"
+        )
+    if config.on_irreversible == "deny":
+        return GateRuling("denied", reason="--on-irreversible deny")
+    if config.on_irreversible == "ask":
+        return GateRuling(None, ask=True, reason=f"imagined outcome scored {score:.2f}")
+    return GateRuling("allowed", reason=f"imagined outcome scored {score:.2f}")
