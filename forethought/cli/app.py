@@ -32,7 +32,16 @@ def _root(
 
 def _register() -> None:
     # Each command group lives in its own module; importing it adds its commands.
-    from forethought.cli import bench, demo, models, serve, sites, tasks  # noqa: F401
+    from forethought.cli import (  # noqa: F401
+        bench,
+        demo,
+        models,
+        serve,
+        sites,
+        solve,
+        tasks,
+        trace,
+    )
 
 
 _register()

@@ -1,0 +1,250 @@
+"""``forethought solve``: solve one task interactively, with a live view of the planning."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.prompt import Confirm
+from rich.table import Table
+
+from forethought.cli.app import app
+from forethought.worldmodel import registry
+
+
+class AgentChoice(StrEnum):
+    reactive = "reactive"
+    lookahead = "lookahead"
+    mcts = "mcts"
+    beam = "beam"
+    webdreamer = "webdreamer"
+
+
+class Switch(StrEnum):
+    on = "on"
+    off = "off"
+
+
+class OnIrreversible(StrEnum):
+    allow_scored = "allow-scored"
+    deny = "deny"
+    ask = "ask"
+
+
+class Format(StrEnum):
+    diff = "diff"
+    nl = "nl"
+    full = "full"
+
+
+@app.command()
+def solve(
+    goal: str = typer.Argument(None, help="What to do, in words (not needed with --task)."),
+    site: str = typer.Option(None, help="A built-in site: shop, mail or travel."),
+    task: str = typer.Option(None, help="A built-in task id (see `forethought tasks list`)."),
+    url: str = typer.Option(None, help="Start at this URL (with --allow-origin)."),
+    allow_origin: list[str] = typer.Option(None, help="Origins the agent may visit (--url)."),
+    agent: AgentChoice = typer.Option(AgentChoice.lookahead, help="Which agent plans."),
+    model: str = typer.Option(
+        None, help=f"Model for every role (default: {registry.DEFAULT_MODEL})."
+    ),
+    base_url: str = typer.Option(
+        None, help="An OpenAI-compatible endpoint instead of the embedded server."
+    ),
+    api_key: str = typer.Option(None, envvar="FORETHOUGHT_API_KEY", help="API key for --base-url."),
+    policy_model: str = typer.Option(None, help="Model for the policy only."),
+    world_model: str = typer.Option(None, help="Model for the world model only."),
+    critic_model: str = typer.Option(None, help="Model for the critic only."),
+    max_steps: int = typer.Option(8, help="Real steps at most."),
+    candidates: int = typer.Option(None, help="Candidate actions per decision (K)."),
+    depth: int = typer.Option(None, help="Imagined steps per rollout."),
+    simulations: int = typer.Option(None, help="Rollouts per candidate."),
+    budget_sims: int = typer.Option(None, help="Simulate calls per decision, at most."),
+    budget_tokens: int = typer.Option(None, help="LLM tokens per decision, at most."),
+    budget_seconds: float = typer.Option(None, help="Seconds per decision, at most."),
+    critic_samples: int = typer.Option(None, help="Critic samples averaged per score."),
+    wm_format: Format = typer.Option(None, help="World-model prediction format."),
+    gate: Switch = typer.Option(Switch.on, help="The safety gate for risky actions."),
+    gate_threshold: float = typer.Option(0.75, help="Score an irreversible action needs."),
+    dry_run: bool = typer.Option(False, help="Never execute a state-changing action."),
+    on_irreversible: OnIrreversible = typer.Option(
+        None, help="ask (default on a terminal), allow-scored (default otherwise) or deny."
+    ),
+    no_speculate: bool = typer.Option(False, help="Plan again after every real step."),
+    seed: int = typer.Option(0, help="Seed of the built-in sites' data."),
+    resume: str = typer.Option(None, help="Continue a killed run (its RUN_ID)."),
+    headed: bool = typer.Option(False, help="Show the browser window."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON result object."),
+) -> None:
+    """Solve a task: plan by imagining outcomes, pass risky actions through the gate, act."""
+    from forethought.agents import Agent, AgentConfig, ResumeError
+    from forethought.agents.trace import run_dir
+    from forethought.envs.types import Task
+
+    err = Console(stderr=True)
+    out = err if json_out else Console()
+    target: Any = goal
+    if resume:
+        manifest = run_dir(resume) / "manifest.json"
+        if not manifest.exists():
+            err.print(f"[red]error:[/red] no run {resume} under {run_dir(resume).parent}")
+            raise typer.Exit(2)
+        target = Task.model_validate(json.loads(manifest.read_text())["task"])
+    elif task:
+        target = task
+    elif not goal or sum(x is not None for x in (site, url)) != 1:
+        err.print("[red]error:[/red] give --task ID, or a GOAL with exactly one of --site or --url")
+        raise typer.Exit(2)
+    interactive = sys.stdin.isatty() and not json_out
+    mode = on_irreversible or (OnIrreversible.ask if interactive else OnIrreversible.allow_scored)
+    planner = {
+        "candidates": candidates,
+        "depth": depth,
+        "simulations": simulations,
+        "budget_sims": budget_sims,
+        "budget_tokens": budget_tokens,
+        "budget_seconds": budget_seconds,
+        "critic_samples": critic_samples,
+        "wm_format": wm_format.value if wm_format else None,
+    }
+    try:
+        config = AgentConfig(
+            agent=agent.value,
+            gate=gate is Switch.on,
+            gate_threshold=gate_threshold,
+            on_irreversible=mode.value,
+            dry_run=dry_run,
+            speculate=not no_speculate,
+            max_steps=max_steps,
+            planner={k: v for k, v in planner.items() if v is not None},
+        )
+        roles = {"policy": policy_model, "world_model": world_model, "critic": critic_model}
+        runner = Agent(
+            config,
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            role_models={k: v for k, v in roles.items() if v},
+            approver=_approver(out) if mode is OnIrreversible.ask else None,
+            headed=headed,
+        )
+        view = LiveView(out)
+        result = asyncio.run(
+            _run(
+                runner,
+                target,
+                view,
+                site=site,
+                url=url,
+                allow=allow_origin,
+                seed=seed,
+                resume=resume,
+            )
+        )
+    except (ValueError, ResumeError, registry.ModelError) as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    if json_out:
+        typer.echo(json.dumps(result.summary(), indent=2))
+    else:
+        view.summary(result)
+
+
+async def _run(runner: Any, target: Any, view: LiveView, **kw: Any) -> Any:
+    from forethought.agents.trace import run_dir
+
+    resume = kw.pop("resume")
+    allow = kw.pop("allow")
+    options: dict[str, Any] = {"seed": kw["seed"]}
+    if resume:
+        options.update(run_id=resume, resume=True, folder=run_dir(resume))
+    else:
+        options.update(site=kw["site"], url=kw["url"], allowed_origins=allow)
+    try:
+        return await runner.run(target, events=view.event, **options)
+    finally:
+        await runner.aclose()
+
+
+def _approver(console: Console):
+    async def approve(request: dict[str, Any]) -> bool:
+        console.print(
+            f"\n[bold yellow]Approval needed[/bold yellow] step {request['step']}: "
+            f"[bold]{request['action']}[/bold] ({request['risk']}), imagined outcome scored "
+            f"{request['score']:.2f}\n{request['imagined']}"
+        )
+        return await asyncio.to_thread(Confirm.ask, "Execute it?", default=False)
+
+    return approve
+
+
+class LiveView:
+    """Prints each step as it happens: candidates, imagined outcomes, scores, gate, action."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.tokens = 0
+        self.calls = 0
+
+    def event(self, event: dict[str, Any]) -> None:
+        kind, step, c = event["kind"], event.get("step", 0), self.console
+        if kind == "start":
+            c.print(
+                f"[bold]Goal:[/bold] {event['goal']}\n"
+                f"[dim]run {event['run_id']} · {event['url']}[/dim]"
+            )
+        elif kind == "planning":
+            c.print(f"\n[bold cyan]Step {step}[/bold cyan] planning on {event['url']} …")
+        elif kind == "planned":
+            table = Table("candidate", "risk", "score", "imagined outcome", show_lines=False)
+            for cand in event.get("candidates") or []:
+                score = cand.get("score")
+                table.add_row(
+                    cand["action"],
+                    cand.get("risk", ""),
+                    "" if score is None else f"{score:.2f}",
+                    (cand.get("prediction") or "")[:160],
+                )
+            if event.get("candidates"):
+                c.print(table)
+            c.print(f"chosen: [bold]{event.get('action')}[/bold] ({event['seconds']:.1f} s)")
+        elif kind == "gate":
+            colour = "green" if event["decision"] in ("allowed", "approved") else "red"
+            c.print(
+                f"gate: [{colour}]{event['decision']}[/{colour}] {event['action']} "
+                f"({event['risk']}, score {event['score']}) {event.get('reason', '')}"
+            )
+        elif kind == "speculate":
+            c.print(
+                f"\n[bold cyan]Step {step}[/bold cyan] continuing the imagined path: "
+                f"{event['action']}"
+            )
+        elif kind == "acted":
+            fid = event.get("fidelity") or {}
+            note = (
+                f" · fidelity F1 {fid['f1']:.2f} (identity {fid['identity_f1']:.2f})"
+                if fid.get("f1") is not None
+                else ""
+            )
+            c.print(f"acted: {event['action']} → {event['url']}{note}")
+            if event.get("error"):
+                c.print(f"[yellow]error: {event['error']}[/yellow]")
+
+    def summary(self, result: Any) -> None:
+        c = self.console
+        status = "[green]success[/green]" if result.success else "[red]not successful[/red]"
+        c.print(
+            f"\n{status} in {result.steps} steps, {result.seconds:.0f} s; answer: {result.answer}"
+        )
+        u = result.usage
+        c.print(
+            f"{u.llm_calls} LLM calls, {u.prompt_tokens} prompt tokens ({u.cached_tokens} cached), "
+            f"{u.completion_tokens} completion tokens · gate events: {len(result.gate_events)} · "
+            f"speculative actions: {result.speculative_actions}"
+        )
+        c.print(f"trace: {result.trace_dir}  (forethought trace view {result.run_id})")
