@@ -7,18 +7,23 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# BrowserGym pins Playwright 1.44: the browser env and the adapter are also tested there.
+BG     := .venv-bg
+BG_STAMP := $(BG)/.installed
+BG_TESTS := tests/envs/test_browser.py tests/envs/test_miniwob.py tests/envs/test_browsergym.py
 DEMO_MODEL ?= qwen2.5-coder-1.5b-instruct
 TEST_MODEL ?= qwen2.5-coder-0.5b-instruct
 
-.PHONY: demo test install browser lint
+.PHONY: demo test install install-bg browser lint
 
 demo: install browser
 	$(BIN)/forethought models pull $(DEMO_MODEL)
 	$(BIN)/forethought demo --model $(DEMO_MODEL)
 
-test: install browser
+test: install install-bg browser
 	$(BIN)/forethought models pull $(TEST_MODEL)
 	$(BIN)/pytest
+	$(BG)/bin/pytest $(BG_TESTS)
 
 install: $(STAMP)
 
@@ -29,6 +34,14 @@ $(BIN)/python:
 # llama-cpp-python builds from source (~6 min on 2 cores); pip caches the wheel after that.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[local,miniwob,dev]'
+	touch $@
+
+install-bg: $(BG_STAMP)
+
+$(BG_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BG)
+	$(BG)/bin/pip install -q --upgrade pip
+	$(BG)/bin/pip install -e '.[browsergym,miniwob,dev]'
 	touch $@
 
 browser:
