@@ -148,7 +148,7 @@ async def _drive(rt: Runtime, run_id: str, obs: Observation, resuming: bool) -> 
             if not interrupts:
                 return dict(out)
             request = interrupts[0].value
-            await rt.emit("approval", request.get("step", 0), **request)
+            await rt.emit("approval", **request)
             answer = await _ask(rt.approver, request)
             payload = Command(resume=answer)
 

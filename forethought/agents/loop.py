@@ -17,7 +17,7 @@ from forethought.agents.gate import rule
 from forethought.agents.result import GateEvent, StepRecord, UsageSummary
 from forethought.agents.runtime import Runtime
 from forethought.envs.types import Action, ActionKind, Observation, Risk
-from forethought.planner import Cost, plan
+from forethought.planner import Cost, Memo, plan
 from forethought.worldmodel.fidelity import measure
 from forethought.worldmodel.predictions import WMFormat, describe_change
 
@@ -135,7 +135,8 @@ def build_graph(rt: Runtime) -> StateGraph:
                 rt.roles.critic,
                 options,
                 tree=tree,
-                memo=rt.memo,
+                # The memo holds proposals made before the gate refused some of them.
+                memo=rt.memo if not refused else Memo(),
                 on_event=lambda e: rt.emit("search", step, event=e.kind.value),
             )
             rt.tree = decision.tree
@@ -219,7 +220,7 @@ def build_graph(rt: Runtime) -> StateGraph:
                 reason=ruling.reason,
             )
             update["gate_events"] = [*state.get("gate_events", []), event.model_dump()]
-            await rt.emit("gate", step, **event.model_dump())
+            await rt.emit("gate", step, **event.model_dump(exclude={"step"}))
         pending["gate"] = decision
         update["pending"] = pending
         if decision in ("allowed", "approved"):

@@ -85,7 +85,7 @@ class Runtime:
     def goal(self) -> str:
         return getattr(self.env, "goal", None) or self.task.goal
 
-    async def emit(self, kind: str, step: int, **data: Any) -> None:
+    async def emit(self, kind: str, step: int = 0, **data: Any) -> None:
         if self.events is None:
             return
         result = self.events({"kind": kind, "step": step, **data})

@@ -1,0 +1,77 @@
+"""The gate on a trap task, end to end: real browser, real site database.
+
+The policy and critic are test doubles (tests/agents/doubles.py) so that the agent
+really attempts the irreversible "Yes, cancel order" click with a known score.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from forethought.agents import Agent, AgentConfig
+from tests.agents.conftest import order_page_task
+from tests.agents.doubles import EchoWorldModel, FixedCritic, ScriptedPolicy
+
+pytestmark = pytest.mark.slow
+
+CANCEL_FLOW = [("/orders/", 'click("Yes, cancel order")'), ("/orders/", 'click("Cancel order")')]
+
+
+async def run(score: float, approver=None, agent: str = "lookahead", **config):
+    cfg = AgentConfig(agent=agent, max_steps=4, planner={"candidates": 1}, **config)
+    runner = Agent(
+        cfg,
+        base_url="http://127.0.0.1:9/v1",  # never called: every role is plugged in
+        model="unused",
+        policy=ScriptedPolicy(CANCEL_FLOW),
+        world_model=EchoWorldModel(),
+        critic=FixedCritic(score),
+        approver=approver,
+    )
+    return await runner.run(order_page_task())
+
+
+def decisions(result) -> list[tuple[str, str]]:
+    return [(e.risk, e.decision) for e in result.gate_events]
+
+
+async def test_allowed_when_scored_above_the_threshold(runs_home):
+    result = await run(1.0)
+    assert ("irreversible", "allowed") in decisions(result)
+    assert result.success  # the order really was cancelled: the test can fail
+
+
+@pytest.mark.parametrize("agent", ["lookahead", "reactive"])
+async def test_below_the_threshold_is_never_executed(runs_home, agent):
+    result = await run(0.5, agent=agent, gate_threshold=0.75)
+    assert ("irreversible", "blocked") in decisions(result)
+    assert not any(d in ("allowed", "approved") for r, d in decisions(result) if r == "irreversible")
+    assert not result.success  # still active in the site's database
+
+
+async def test_deny_never_executes(runs_home):
+    result = await run(1.0, on_irreversible="deny")
+    assert ("irreversible", "denied") in decisions(result)
+    assert not result.success
+
+
+async def test_dry_run_changes_no_server_state(runs_home):
+    result = await run(1.0, dry_run=True)
+    assert ("irreversible", "dry_run") in decisions(result)
+    assert not result.success
+
+
+@pytest.mark.parametrize("answer", [True, False])
+async def test_approval_through_the_interrupt(runs_home, answer):
+    asked: list[dict] = []
+
+    def approver(request: dict) -> bool:
+        asked.append(request)
+        return answer
+
+    result = await run(1.0, approver=approver, on_irreversible="ask")
+    assert len(asked) == 1 and asked[0]["action"].startswith("click(")
+    assert asked[0]["risk"] == "irreversible" and asked[0]["score"] == 1.0
+    expected = "approved" if answer else "denied"
+    assert ("irreversible", expected) in decisions(result)
+    assert result.success is answer
