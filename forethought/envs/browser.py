@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin
 
 from forethought.envs.chromium import acquire_browser, release_browser
@@ -20,13 +20,13 @@ from forethought.envs.custom import CheckSetup
 from forethought.envs.grammar import SCROLL_PIXELS
 from forethought.envs.guard import NavigationGuard, origin_of
 from forethought.envs.observe import draw_marks, element_handle, read_page, settle_dom
-from forethought.envs.setup import TaskSetup
+from forethought.envs.setup import RestorableSetup, RestoreUnsupported, TaskSetup
 from forethought.envs.types import Action, ActionKind, Observation, StepResult, Task, Verdict
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Request
 
-__all__ = ["BrowserEnv"]
+__all__ = ["BrowserEnv", "RestoreUnsupported"]
 
 SetupFactory = Callable[[Task], TaskSetup]
 
@@ -112,18 +112,59 @@ class BrowserEnv:
 
     async def reset(self, task: Task, seed: int = 0) -> Observation:
         """Start an episode of ``task`` in a fresh browser context and observe its page."""
+        setup = self._setup_for(task)
+        page = await self._open(task, setup)
+        await setup.start(task, seed, page)
+        goal = getattr(setup, "goal", None)  # suites whose goal the page sets (MiniWoB)
+        if isinstance(goal, str) and goal:
+            self.task = task.model_copy(update={"goal": goal})
+        await self._settle()
+        self._last = await self.observe()
+        return self._last
+
+    async def restore(self, task: Task, url: str, storage_state: dict[str, Any]) -> Observation:
+        """Reopen an episode of ``task`` where an earlier run left it (``--resume``).
+
+        A fresh context gets ``storage_state`` (from :meth:`storage_state`), then the
+        setup reopens ``url`` on the task's state as it was left, without resetting it.
+        Raises :class:`RestoreUnsupported` when the task's setup cannot do that (MiniWoB,
+        custom tasks): restart that episode with :meth:`reset` instead.
+        """
+        setup = self._setup_for(task)
+        if not callable(getattr(setup, "restore", None)):
+            raise RestoreUnsupported(
+                f"{type(setup).__name__} cannot reopen task {task.id} mid-episode; "
+                "restart the episode with reset()"
+            )
+        page = await self._open(task, setup, storage_state)
+        await cast(RestorableSetup, setup).restore(task, page, url)
+        await self._settle()
+        self._last = await self.observe()
+        return self._last
+
+    async def storage_state(self) -> dict[str, Any]:
+        """The episode's cookies and local storage, to pass to :meth:`restore` later."""
+        if self._context is None:
+            raise RuntimeError("no episode is running; call reset(task) first")
+        return dict(await self._context.storage_state())
+
+    async def _open(
+        self, task: Task, setup: TaskSetup, storage_state: dict[str, Any] | None = None
+    ) -> Page:
+        """A fresh context for an episode of ``task``, guarded, with one blank page."""
         await self._close_context()
         if self._browser is None:
             self._browser = await acquire_browser(headed=self.headed, executable=self.executable)
-        self.task, self._verdict, self._done = task, None, False
-        self.setup = self._setup_for(task)
-        allowed = list(dict.fromkeys([*task.allowed_origins, *self.setup.allowed_origins(task)]))
+        self.task, self.setup, self._verdict, self._done = task, setup, None, False
+        allowed = list(dict.fromkeys([*task.allowed_origins, *setup.allowed_origins(task)]))
         if not allowed and "://" in task.start_url:
             allowed = [origin_of(task.start_url)]
         self.guard = NavigationGuard(allowed)
         width, height = self.viewport
         self._context = await self._browser.new_context(
-            viewport={"width": width, "height": height}, service_workers="block"
+            viewport={"width": width, "height": height},
+            service_workers="block",
+            storage_state=storage_state,  # type: ignore[arg-type]
         )
         self._context.set_default_timeout(self.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.navigation_timeout_ms)
@@ -131,13 +172,7 @@ class BrowserEnv:
         self._context.on("page", self._on_new_page)
         page = await self._context.new_page()
         self._attach(page)
-        await self.setup.start(task, seed, page)
-        goal = getattr(self.setup, "goal", None)  # suites whose goal the page sets (MiniWoB)
-        if isinstance(goal, str) and goal:
-            self.task = task.model_copy(update={"goal": goal})
-        await self._settle()
-        self._last = await self.observe()
-        return self._last
+        return page
 
     async def close(self) -> None:
         """End the episode and release the browser and the suites' resources."""
@@ -331,13 +366,16 @@ class BrowserEnv:
 
     @staticmethod
     async def _select(handle: Any, option: str) -> None:
-        try:
+        """Pick ``option`` by label, else by value, reading the list's options first."""
+        options: list[list[str]] = await handle.evaluate(
+            "el => Array.from(el.options || [], o => [o.label, o.value])"
+        )
+        if any(label == option for label, _ in options):
             await handle.select_option(label=option)
-        except Exception:
-            try:
-                await handle.select_option(value=option)
-            except Exception as exc:
-                raise ValueError(f"no option {option!r} in this list") from exc
+        elif any(value == option for _, value in options):
+            await handle.select_option(value=option)
+        else:
+            raise ValueError(f"no option {option!r} in this list")
 
     # --- judging -------------------------------------------------------------------------
 

@@ -320,6 +320,12 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
+#: Roles that group elements; a label they share with one control names the control.
+_CONTAINERS = frozenset(
+    {"form", "group", "region", "navigation", "main", "dialog", "list", "table", "section"}
+)
+
+
 def _resolve_id(arg: _Arg, observation: Observation | None, what: str) -> str:
     value = arg.value
     if isinstance(value, list):
@@ -347,6 +353,9 @@ def _resolve_id(arg: _Arg, observation: Observation | None, what: str) -> str:
     if observation.element(token) is not None:
         return token
     matches = _label_matches(token, observation.elements)
+    if len(matches) > 1:  # a label shared with its container: prefer what can be acted on
+        actionable = [e for e in matches if e.role not in _CONTAINERS]
+        matches = actionable or matches
     if len(matches) == 1:
         return matches[0].id
     if len(matches) > 1:

@@ -35,3 +35,18 @@ class TaskSetup(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class RestorableSetup(TaskSetup, Protocol):
+    """A setup that can reopen an episode where an earlier run left it (``--resume``)."""
+
+    async def restore(self, task: Task, page: Page, url: str) -> None:
+        """Reopen ``url`` on the task's state as it was left, without resetting it."""
+        ...
+
+
+class RestoreUnsupported(RuntimeError):
+    """The task's setup cannot reopen an episode mid-way (MiniWoB, custom tasks).
+
+    Whoever resumes a run restarts that episode from :meth:`BrowserEnv.reset` instead.
+    """

@@ -20,6 +20,7 @@ class ScriptedPolicy:
     ``script`` is a list of (URL fragment, action text): the first entry whose fragment
     is in the page's URL and whose action names an element of the page wins. Inside
     imagination it proposes nothing (paths end after one step) unless ``imagine`` is set.
+    ``{origin}`` in an action text stands for the page's origin.
     """
 
     def __init__(self, script: list[tuple[str, str]], imagine: bool = False) -> None:
@@ -36,8 +37,9 @@ class ScriptedPolicy:
         for fragment, text in self.script:
             if fragment not in state.url:
                 continue
+            origin = "/".join(state.url.split("/", 3)[:3])
             try:
-                action = assign_risk(parse_action(text, state), state)
+                action = assign_risk(parse_action(text.replace("{origin}", origin), state), state)
             except ActionParseError:
                 continue
             return [(action, 1.0)], Cost(calls=1)

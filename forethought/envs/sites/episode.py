@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 class BuiltinSetup:
     """Resets the sites' database for the task's seed, opens its start page, and verifies.
 
-    Give it a running ``server`` to share one across episodes (it will not stop it);
-    otherwise it starts its own on a free port and stops it on :meth:`close`.
+    Give it a ``server`` to share one across episodes, or to keep the sites' database in
+    a folder of your own (``SiteServer(db_path=run_dir / "sites.db")``, which is what a
+    resumable run needs); it will not stop a server it was given. Otherwise it starts
+    its own on a free port and stops it on :meth:`close`.
     """
 
     def __init__(self, server: SiteServer | None = None) -> None:
@@ -25,8 +27,9 @@ class BuiltinSetup:
         self.server = server or SiteServer()
 
     def _ensure_started(self) -> SiteServer:
+        """Start the server on its database as it is: ``start`` resets it, ``restore`` not."""
         if not self.server.running:
-            self.server.start()
+            self.server.start(reset=False)
         return self.server
 
     def allowed_origins(self, task: Task) -> list[str]:
@@ -37,6 +40,15 @@ class BuiltinSetup:
         server = await asyncio.to_thread(self._ensure_started)
         await asyncio.to_thread(server.reset, task_seed(task, seed))
         await page.goto(server.url(task.start_url))
+
+    async def restore(self, task: Task, page: Page, url: str) -> None:
+        """Reopen ``url`` on the sites' database as an earlier run left it (no reset).
+
+        ``url`` may come from an earlier server on another port: it is rebased onto this
+        one, keeping its path and query.
+        """
+        server = await asyncio.to_thread(self._ensure_started)
+        await page.goto(server.rebase(url))
 
     async def status(self, task: Task, page: Page) -> Verdict | None:
         return None  # built-in episodes end when the agent stops

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit, urlunsplit
 
 import uvicorn
 
@@ -64,6 +65,13 @@ class SiteServer:
             return path
         return self.base_url + ("" if path.startswith("/") else "/") + path
 
+    def rebase(self, url: str) -> str:
+        """The same page on this server: a path, or a URL on this host under any port."""
+        parts = urlsplit(url)
+        if parts.netloc and parts.hostname != self.host:
+            return url  # another site altogether
+        return self.url(urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)))
+
     def reset(self, seed: int | None = None) -> None:
         """Rebuild every site's data for ``seed`` (default: the last seed used)."""
         if seed is not None:
@@ -77,11 +85,17 @@ class SiteServer:
         """A connection to the live database, for verifiers and tests."""
         return db.connect(self.db_path)
 
-    def start(self) -> SiteServer:
+    def start(self, reset: bool = True) -> SiteServer:
+        """Serve on a free (or the requested) port.
+
+        ``reset=False`` keeps an existing database as it is (to resume a run); a missing
+        one is still built for the current seed.
+        """
         if self.running:
             return self
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.reset()
+        if reset or not self.db_path.exists():
+            self.reset()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
