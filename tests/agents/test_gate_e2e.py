@@ -45,7 +45,8 @@ async def test_allowed_when_scored_above_the_threshold(runs_home):
 async def test_below_the_threshold_is_never_executed(runs_home, agent):
     result = await run(0.5, agent=agent, gate_threshold=0.75)
     assert ("irreversible", "blocked") in decisions(result)
-    assert not any(d in ("allowed", "approved") for r, d in decisions(result) if r == "irreversible")
+    executed = [d for r, d in decisions(result) if r == "irreversible" and d == "allowed"]
+    assert not executed
     assert not result.success  # still active in the site's database
 
 
