@@ -16,9 +16,12 @@ TEST_MODEL ?= qwen2.5-coder-0.5b-instruct
 
 .PHONY: demo test install install-bg browser lint
 
+# The main job: the lookahead agent solves a built-in trap task with the embedded model,
+# behind the safety gate (on a terminal it asks before an irreversible action).
+DEMO_TASK ?= shop.cancel-order-1
 demo: install browser
 	$(BIN)/forethought models pull $(DEMO_MODEL)
-	$(BIN)/forethought demo --model $(DEMO_MODEL)
+	$(BIN)/forethought solve --task $(DEMO_TASK) --model $(DEMO_MODEL)
 
 test: install install-bg browser
 	$(BIN)/forethought models pull $(TEST_MODEL)
