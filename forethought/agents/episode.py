@@ -27,7 +27,7 @@ from forethought.agents.result import (
     UsageSummary,
 )
 from forethought.agents.runtime import EventSink, Roles, Runtime
-from forethought.agents.trace import TraceWriter, new_run_id, run_dir
+from forethought.agents.trace import TraceWriter, new_run_id, read_trace, run_dir
 from forethought.envs.types import Observation, Task, Verdict
 
 Approver = Callable[[dict[str, Any]], Awaitable[bool] | bool]
@@ -120,6 +120,9 @@ async def run_episode(
     result = _result(run_id, task, config, seed, models, state, verdict, folder, restarted)
     result.seconds = time.perf_counter() - started
     trace.write_result(result)
+    recorded = read_trace(folder)
+    result.trajectory = recorded.steps
+    result.trees = recorded.trees
     await rt.emit("end", result.steps, success=result.success, answer=result.answer)
     return result
 

@@ -159,15 +159,17 @@ def build_graph(rt: Runtime) -> StateGraph:
                         }
                     )
                     prev = imagined
+        update: LoopState = {"usage": _add_usage(state.get("usage"), cost)}
         await rt.emit(
             "planned",
             step,
             action=str(action) if action else None,
             score=score,
             candidates=candidates,
+            rejected=[text for text, _ in getattr(rt.roles.policy, "rejected", [])],
             seconds=time.perf_counter() - started,
+            usage=update["usage"],
         )
-        update: LoopState = {"usage": _add_usage(state.get("usage"), cost)}
         if action is None:
             update.update(done=True, stop_reason="no valid action proposed", pending=None)
             return update

@@ -83,6 +83,10 @@ class EpisodeResult(BaseModel):
     restarted: bool = False
     error: str | None = None
     trace_dir: str | None = None
+    #: The steps taken and each step's imagined tree (node-link), from the trace; kept out
+    #: of ``result.json`` and the results store, which hold the rest.
+    trajectory: list[StepRecord] = Field(default_factory=list, exclude=True)
+    trees: dict[int, dict[str, Any]] = Field(default_factory=dict, exclude=True)
 
     def summary(self) -> dict[str, Any]:
         """The ``solve --json`` object."""

@@ -42,7 +42,6 @@ def html_environment(*packages: str, html: bool = True) -> jinja2.Environment:
         finalize=_finalize if html else _finalize_text,
         trim_blocks=True,
         lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
     )
     env.filters["num"] = lambda v, digits=2: (
         f"{v:.{digits}f}" if isinstance(v, int | float) and not isinstance(v, bool) else "–"

@@ -212,7 +212,15 @@ class LiveView:
                 )
             if event.get("candidates"):
                 c.print(table)
-            c.print(f"chosen: [bold]{event.get('action')}[/bold] ({event['seconds']:.1f} s)")
+            if event.get("rejected"):
+                c.print(f"[dim]rejected proposals: {', '.join(event['rejected'][:5])}[/dim]")
+            u = event.get("usage") or {}
+            c.print(
+                f"chosen: [bold]{event.get('action')}[/bold] ({event['seconds']:.1f} s) · so far "
+                f"{u.get('llm_calls', 0)} calls, {u.get('prompt_tokens', 0)} prompt / "
+                f"{u.get('completion_tokens', 0)} completion tokens, "
+                f"{u.get('llm_seconds', 0):.0f} s in the LLM"
+            )
         elif kind == "gate":
             colour = "green" if event["decision"] in ("allowed", "approved") else "red"
             c.print(

@@ -39,6 +39,8 @@ async def test_allowed_when_scored_above_the_threshold(runs_home):
     result = await run(1.0)
     assert ("irreversible", "allowed") in decisions(result)
     assert result.success  # the order really was cancelled: the test can fail
+    assert [s.executed for s in result.trajectory] == [True] * result.steps
+    assert set(result.trees) >= {s.step for s in result.trajectory}
 
 
 @pytest.mark.parametrize("agent", ["lookahead", "reactive"])
