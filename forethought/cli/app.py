@@ -35,7 +35,9 @@ def _register() -> None:
     from forethought.cli import (  # noqa: F401
         bench,
         demo,
+        eval,
         models,
+        report,
         serve,
         sites,
         solve,

@@ -18,7 +18,9 @@ app.add_typer(trace_app, name="trace")
 
 @trace_app.command("view")
 def view(
-    target: str = typer.Argument(..., help="A run id, or any trace folder (e.g. an eval episode's)."),
+    target: str = typer.Argument(
+        ..., help="A run id, or any trace folder (e.g. an eval episode's)."
+    ),
 ) -> None:
     """Render the trace as a static local page (trace.html in its folder); print its path."""
     try:

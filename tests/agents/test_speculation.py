@@ -60,9 +60,7 @@ class ReplayWorldModel:
 
 async def _solve(task: Task, world_model, speculate: bool = True):
     policy = ScriptedPolicy([("/c.html", 'stop("done")'), (".html", 'click("Next")')], imagine=True)
-    config = AgentConfig(
-        max_steps=3, speculate=speculate, planner={"candidates": 1, "depth": 2}
-    )
+    config = AgentConfig(max_steps=3, speculate=speculate, planner={"candidates": 1, "depth": 2})
     agent = Agent(
         config,
         base_url="http://127.0.0.1:9/v1",

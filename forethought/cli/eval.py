@@ -1,0 +1,115 @@
+"""``forethought eval``: suites × agents × seeds, in parallel, resumable, into one folder."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from forethought.cli.app import app
+from forethought.cli.solve import Format, Switch
+from forethought.worldmodel import registry
+
+
+class Backend(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
+class Unattended(StrEnum):
+    allow_scored = "allow-scored"
+    deny = "deny"
+
+
+@app.command("eval")
+def eval_command(
+    out: Path = typer.Option(..., "--out", help="Folder for results.sqlite, traces and reports."),
+    agents: str = typer.Option(
+        ...,
+        help="Comma-separated: reactive,lookahead,mcts,beam,webdreamer; "
+        "add :gate-off or :no-speculate to one, e.g. reactive:gate-off.",
+    ),
+    suite: str = typer.Option("builtin", help="builtin, miniwob or browsergym:<benchmark>."),
+    tasks: str = typer.Option(None, help="Comma-separated task ids (default: the whole suite)."),
+    limit: int = typer.Option(None, help="Only the suite's first N tasks."),
+    tasks_file: Path = typer.Option(None, help="A YAML/JSON file of custom tasks."),
+    seeds: str = typer.Option(None, help="Comma-separated seeds (default 0)."),
+    episodes: int = typer.Option(None, help="Seeds 0..N-1 (instead of --seeds)."),
+    workers: int = typer.Option(1, help="Episodes at once (they share one model server)."),
+    backend: Backend = typer.Option(Backend.local, help="local processes, or a Ray cluster."),
+    address: str = typer.Option(None, help="Ray cluster address (--backend ray)."),
+    model: str = typer.Option(registry.DEFAULT_MODEL, help="Model for every role."),
+    base_url: str = typer.Option(
+        None, help="An OpenAI-compatible endpoint (default: start the embedded server)."
+    ),
+    max_steps: int = typer.Option(8, help="Real steps per episode, at most."),
+    gate: Switch = typer.Option(Switch.on, help="The safety gate (per agent: name:gate-off)."),
+    gate_threshold: float = typer.Option(0.75, help="Score an irreversible action needs."),
+    on_irreversible: Unattended = typer.Option(
+        Unattended.allow_scored, help="What the gate does with scored irreversible actions."
+    ),
+    no_speculate: bool = typer.Option(False, help="Plan again after every real step."),
+    candidates: int = typer.Option(None, help="Candidate actions per decision (K)."),
+    depth: int = typer.Option(None, help="Imagined steps per rollout."),
+    simulations: int = typer.Option(None, help="Rollouts per candidate."),
+    budget_sims: int = typer.Option(None, help="Simulate calls per decision, at most."),
+    budget_tokens: int = typer.Option(None, help="LLM tokens per decision, at most."),
+    budget_seconds: float = typer.Option(None, help="Seconds per decision, at most."),
+    critic_samples: int = typer.Option(None, help="Critic samples averaged per score."),
+    wm_format: Format = typer.Option(None, help="World-model prediction format."),
+    episode_timeout: float = typer.Option(900.0, help="Seconds per episode; then it fails."),
+    report: bool = typer.Option(True, help="Write the report when the run ends."),
+) -> None:
+    """Run every (task, agent, seed) as one episode; rerun the same command to resume."""
+    from forethought.eval.config import EvalConfig, EvalConfigError, parse_seeds, split_list
+    from forethought.eval.report import build_report
+    from forethought.eval.runner import run_eval
+
+    err = Console(stderr=True)
+    try:
+        config = EvalConfig(
+            suite=suite,
+            tasks=split_list(tasks),
+            limit=limit,
+            tasks_file=str(tasks_file) if tasks_file else None,
+            agents=split_list(agents) or [],
+            seeds=parse_seeds(seeds, episodes),
+            model=model,
+            max_steps=max_steps,
+            gate=gate is Switch.on,
+            gate_threshold=gate_threshold,
+            on_irreversible=on_irreversible.value,
+            speculate=not no_speculate,
+            planner={
+                "candidates": candidates,
+                "depth": depth,
+                "simulations": simulations,
+                "budget_sims": budget_sims,
+                "budget_tokens": budget_tokens,
+                "budget_seconds": budget_seconds,
+                "critic_samples": critic_samples,
+                "wm_format": wm_format.value if wm_format else None,
+            },
+            episode_timeout=episode_timeout,
+        )
+        summary = run_eval(
+            config,
+            out,
+            workers=workers,
+            backend=backend.value,
+            address=address,
+            base_url=base_url,
+            console=err,
+        )
+    except (EvalConfigError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    err.print(
+        f"{summary.total} episodes: {summary.skipped} already done, {summary.ran} ran now "
+        f"({summary.successes} succeeded, {summary.errors} errors) in {summary.seconds:.0f} s"
+    )
+    if report:
+        files = build_report(out)
+        err.print(f"report: {files.html}")

@@ -1,0 +1,61 @@
+"""Fake episode functions for the runner's unit tests (named as fakes: no agent, no model).
+
+They run in the worker processes, so they are top-level and importable. Each call
+appends the episode key to ``DIR/calls.log``, so a test can tell that no episode ran twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import zlib
+from pathlib import Path
+
+from forethought.agents.result import EpisodeResult, StepRecord, UsageSummary
+from forethought.agents.trace import TraceWriter
+from forethought.eval.worker import EpisodeJob
+
+
+def _log_call(job: EpisodeJob) -> None:
+    with (Path(job.out_dir) / "calls.log").open("a") as f:
+        f.write(job.episode.key + "\n")
+
+
+async def fake_episode(job: EpisodeJob) -> EpisodeResult:
+    """A deterministic 'episode': success and cost follow from a hash of its key."""
+    _log_call(job)
+    h = zlib.crc32(job.episode.key.encode())
+    writer = TraceWriter(job.trace_dir)
+    writer.write_manifest({"task": job.episode.task.model_dump(mode="json"), "fake": True})
+    writer.append_step(StepRecord(step=1, url="/fake", page="[1] button 'Go'", action="click(1)"))
+    result = EpisodeResult(
+        run_id=job.episode.key,
+        task_id=job.episode.task.id,
+        agent=job.episode.agent,
+        seed=job.episode.seed,
+        model=job.config.model,
+        success=h % 2 == 0,
+        steps=1,
+        usage=UsageSummary(llm_calls=3, prompt_tokens=100, completion_tokens=10 + h % 7),
+        seconds=1.0,
+    )
+    writer.write_result(result)
+    return result
+
+
+async def crash_on_cart_add(job: EpisodeJob) -> EpisodeResult:
+    if job.episode.task.id == "shop.cart-add":
+        _log_call(job)
+        raise RuntimeError("browser crashed (fake)")
+    return await fake_episode(job)
+
+
+async def hang(job: EpisodeJob) -> EpisodeResult:
+    _log_call(job)
+    await asyncio.sleep(3600)
+    raise AssertionError("unreachable")
+
+
+async def die(job: EpisodeJob) -> EpisodeResult:
+    _log_call(job)
+    os._exit(3)
