@@ -181,6 +181,7 @@ def build_graph(rt: Runtime) -> StateGraph:
             "candidates": candidates,
             "tree_file": tree_file,
             "cost": cost.as_dict(),
+            "plan_seconds": time.perf_counter() - started,
         }
         update["continuation"] = continuation
         return update
@@ -407,7 +408,8 @@ def _record(
             error=pending.get("error"),
             fidelity=fidelity,
             usage=_step_usage(cost),
-            seconds=(time.perf_counter() - seconds) if seconds else 0.0,
+            seconds=pending.get("plan_seconds", 0.0)
+            + ((time.perf_counter() - seconds) if seconds else 0.0),
             tree_file=pending.get("tree_file"),
         )
     )

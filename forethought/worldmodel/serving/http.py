@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import sys
+import threading
+import time
 from collections.abc import Callable
 
 import uvicorn
@@ -19,6 +22,9 @@ from forethought.worldmodel.serving.embedded import EmbeddedEngine, EngineError
 
 #: The line a server prints once it listens; the managed-subprocess helper waits for it.
 READY_PREFIX = "FORETHOUGHT_SERVER_READY "
+#: Set (to the parent's pid) by the managed-subprocess helper: the server then stops when
+#: its parent is gone, so a killed run leaves no model server behind.
+EXIT_WITH_PARENT = "FORETHOUGHT_EXIT_WITH_PARENT"
 
 
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
@@ -83,10 +89,18 @@ def run_server(
         await _startup_announce()
 
     server.startup = startup  # type: ignore[method-assign]
+    if parent := os.environ.get(EXIT_WITH_PARENT):
+        threading.Thread(target=_watch_parent, args=(int(parent), server), daemon=True).start()
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal so the
     # exit status tells why it stopped; Ctrl-C then ends here without a traceback.
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
+
+
+def _watch_parent(parent: int, server: uvicorn.Server) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    server.should_exit = True
 
 
 def _print_ready(base_url: str) -> None:

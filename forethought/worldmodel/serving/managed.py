@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from forethought.worldmodel import registry
-from forethought.worldmodel.serving.http import READY_PREFIX
+from forethought.worldmodel.serving.http import EXIT_WITH_PARENT, READY_PREFIX
 
 
 class ServerStartError(RuntimeError):
@@ -65,7 +65,12 @@ class ManagedServer:
         self.log_path = logs / f"server-{os.getpid()}-{time.time_ns()}.log"
         log = self.log_path.open("w")
         self._proc = subprocess.Popen(
-            self.command(), stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            bufsize=1,
+            env={**os.environ, EXIT_WITH_PARENT: str(os.getpid())},
         )
         log.close()
         found: list[str] = []
