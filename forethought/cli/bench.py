@@ -59,3 +59,132 @@ def bench_env(
             f"{result['browsergym_steps']} steps"
         )
         out.print(f"ratio (browsergym / ours): {result['ratio']}x")
+
+
+@bench_app.command("specdec")
+def bench_specdec(
+    json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    full: bool = typer.Option(False, "--full", help="Every recorded prompt (not 12 per format)."),
+    model: str = typer.Option(None, help="Model name (default: the 0.5B test model)."),
+    simulator: bool = typer.Option(True, help="Also print the acceptance simulator's table."),
+    threads: int = typer.Option(0, help="CPU threads per engine (0 = all cores)."),
+) -> None:
+    """Decoding speed of no speculation, llama.cpp prompt lookup and our drafter."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from forethought.bench import specdec
+    from forethought.worldmodel import registry
+
+    prompts = specdec.load_workload(full)
+    path = registry.pull(model or registry.TEST_MODEL)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        job = bar.add_task("bench specdec", total=len(prompts) * len(specdec.METHODS))
+        result = specdec.run_bench(
+            path,
+            prompts,
+            lambda label: bar.update(job, advance=1, description=label),
+            threads=threads or None,
+        )
+    if json_out:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(specdec.render(result))
+    if simulator:
+        typer.echo(specdec.render_simulator(result))
+
+
+@bench_app.command("planner")
+def bench_planner(
+    json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    full: bool = typer.Option(False, "--full", help="Every planner x format on every page."),
+    model: str = typer.Option(None, help="Embedded model (default: the 0.5B test model)."),
+) -> None:
+    """LLM calls, tokens and time per decision per planner and format, beside WebDreamer's."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from forethought.bench.planner import run_bench, total_units
+    from forethought.worldmodel import registry
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        job = bar.add_task("bench planner", total=total_units(full))
+
+        def advance(label: str, n: int) -> None:
+            bar.update(job, advance=n, description=label)
+
+        result = run_bench(advance, full=full, model=model or registry.TEST_MODEL)
+    if json_out:
+        typer.echo(json.dumps(result))
+        return
+    _print_planner(result)
+
+
+def _print_planner(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"One decision, mean per config ({result['model']})")
+    for column in (
+        "config",
+        "decisions",
+        "calls",
+        "completion tok",
+        "read tok",
+        "page tok",
+        "wall s",
+    ):
+        table.add_column(column, justify="left" if column == "config" else "right")
+    for name, row in result["by_config"].items():
+        table.add_row(
+            name,
+            *(
+                str(row[k])
+                for k in (
+                    "decisions",
+                    "calls",
+                    "completion_tokens",
+                    "read_tokens",
+                    "page_tokens",
+                    "wall_s",
+                )
+            ),
+        )
+    out = Console()
+    out.print(table)
+    out.print(
+        "completion tokens per decision: "
+        f"webdreamer {result['webdreamer_completion_tokens_per_decision']}, "
+        f"ours {result['ours_completion_tokens_per_decision']}, "
+        f"ratio {result['completion_ratio']}x (goal >= 10)"
+    )
+    out.print(
+        f"prefill: {result['prompt_tokens_read_per_decision']} prompt tokens read per decision "
+        f"for {result['page_tokens_per_decision']} page tokens, "
+        f"{result['prefill_ratio']}x (goal <= 1.3)"
+    )
+    out.print(
+        f"planner overhead: {result['overhead_ms_per_node']} ms per node, "
+        f"{result['overhead_ms_at_10k_nodes']} ms at 10k nodes, "
+        f"{result['overhead_fraction']} of a real decision's wall time (goal < 0.01)"
+    )
+    if result["skipped"]:
+        out.print(f"skipped (time budget): {', '.join(result['skipped'])}")

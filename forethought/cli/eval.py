@@ -50,7 +50,9 @@ def eval_command(
     on_irreversible: Unattended = typer.Option(
         Unattended.allow_scored, help="What the gate does with scored irreversible actions."
     ),
-    no_speculate: bool = typer.Option(False, help="Plan again after every real step."),
+    no_speculate: bool = typer.Option(
+        False, "--no-speculate", help="Plan again after every real step."
+    ),
     candidates: int = typer.Option(None, help="Candidate actions per decision (K)."),
     depth: int = typer.Option(None, help="Imagined steps per rollout."),
     simulations: int = typer.Option(None, help="Rollouts per candidate."),

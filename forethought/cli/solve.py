@@ -75,7 +75,9 @@ def solve(
     on_irreversible: OnIrreversible = typer.Option(
         None, help="ask (default on a terminal), allow-scored (default otherwise) or deny."
     ),
-    no_speculate: bool = typer.Option(False, help="Plan again after every real step."),
+    no_speculate: bool = typer.Option(
+        False, "--no-speculate", help="Plan again after every real step."
+    ),
     seed: int = typer.Option(0, help="Seed of the built-in sites' data."),
     resume: str = typer.Option(None, help="Continue a killed run (its RUN_ID)."),
     headed: bool = typer.Option(False, help="Show the browser window."),
