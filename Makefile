@@ -36,7 +36,7 @@ $(BIN)/python:
 
 # llama-cpp-python builds from source (~6 min on 2 cores); pip caches the wheel after that.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e '.[local,miniwob,dev]'
+	$(BIN)/pip install -e '.[local,miniwob,ray,dev]'
 	touch $@
 
 install-bg: $(BG_STAMP)
