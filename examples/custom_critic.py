@@ -4,7 +4,8 @@ Any object with ``async def score(goal, path, outcome) -> (Score, Cost)`` is a c
 This one dislikes imagined futures that leave the current site, and asks the LLM critic
 for everything else.
 
-    python examples/custom_critic.py [--model qwen2.5-coder-0.5b-instruct] [--max-steps 2]
+    python examples/custom_critic.py [--model qwen2.5-coder-0.5b-instruct]
+        [--max-steps 2] [--candidates 2]
 """
 
 import argparse
@@ -28,6 +29,7 @@ class StayOnSiteCritic:
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
+parser.add_argument("--candidates", type=int, default=3)
 parser.add_argument("--max-steps", type=int, default=4)
 args = parser.parse_args()
 
@@ -39,6 +41,11 @@ class MyAgent(Agent):
         return roles
 
 
-agent = MyAgent(AgentConfig(agent="lookahead", max_steps=args.max_steps), model=args.model)
+agent = MyAgent(
+    AgentConfig(
+        agent="lookahead", max_steps=args.max_steps, planner={"candidates": args.candidates}
+    ),
+    model=args.model,
+)
 result = agent.run_sync("What is the confirmation code of my Bluejet Airways booking?", site="mail")
 print(f"answer={result.answer!r} steps={result.steps} calls={result.usage.llm_calls}")

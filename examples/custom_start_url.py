@@ -2,7 +2,8 @@
 
 Here the page is a small local HTML file, so the example runs offline.
 
-    python examples/custom_start_url.py [--model qwen2.5-coder-0.5b-instruct] [--max-steps 2]
+    python examples/custom_start_url.py [--model qwen2.5-coder-0.5b-instruct]
+        [--max-steps 2] [--candidates 2]
 """
 
 import argparse
@@ -19,6 +20,7 @@ PAGE = """<!doctype html><title>Library hours</title>
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
+parser.add_argument("--candidates", type=int, default=3)
 parser.add_argument("--max-steps", type=int, default=3)
 args = parser.parse_args()
 
@@ -27,7 +29,10 @@ async def main() -> None:
     folder = Path(tempfile.mkdtemp())
     (folder / "index.html").write_text(PAGE)
     async with Agent(
-        AgentConfig(agent="lookahead", max_steps=args.max_steps), model=args.model
+        AgentConfig(
+            agent="lookahead", max_steps=args.max_steps, planner={"candidates": args.candidates}
+        ),
+        model=args.model,
     ) as agent:
         async for event in agent.stream(
             "When does the library open on Saturday? Answer with stop.",

@@ -93,7 +93,16 @@ def test_examples_run(script, tmp_path):
     env = {**os.environ, "FORETHOUGHT_HOME": str(tmp_path)}
     (tmp_path / "models").symlink_to(registry.models_dir())
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / script), "--model", MODEL, "--max-steps", "2"],
+        [
+            sys.executable,
+            str(ROOT / "examples" / script),
+            "--model",
+            MODEL,
+            "--max-steps",
+            "2",
+            "--candidates",
+            "2",
+        ],
         capture_output=True,
         text=True,
         timeout=420,
