@@ -147,12 +147,13 @@ def _print_planner(result: dict) -> None:
         "config",
         "decisions",
         "calls",
-        "completion tok",
+        "compl tok",
         "read tok",
         "page tok",
         "wall s",
     ):
-        table.add_column(column, justify="left" if column == "config" else "right")
+        config = column == "config"
+        table.add_column(column, justify="left" if config else "right", no_wrap=config)
     for name, row in result["by_config"].items():
         table.add_row(
             name,

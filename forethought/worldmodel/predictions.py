@@ -56,6 +56,7 @@ def read_element(text: str, depth: int | None = None) -> Element | None:
 
 def parse_prediction(text: str, fmt: WMFormat, current: Observation) -> Prediction:
     """Read a world-model reply in ``fmt`` relative to the ``current`` page."""
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
     text = text.strip().removeprefix("```").removesuffix("```").strip()
     if fmt is WMFormat.NL:
         return Prediction(format=fmt, raw=text, description=" ".join(text.split())[:800])
@@ -73,7 +74,10 @@ def _parse_full(text: str) -> Prediction:
         if m := _URL.match(line):
             pred.url = m[1]
         elif element := read_element(line):
-            pred.elements.append(element)
+            if any(e.id == element.id for e in pred.elements):
+                pred.problems.append(f"repeats element [{element.id}]; the first one is kept")
+            else:
+                pred.elements.append(element)
         else:
             pred.problems.append(f"not an element line: {line.strip()[:80]}")
     if not pred.elements:
@@ -124,10 +128,14 @@ def apply_prediction(current: Observation, pred: Prediction, action: Action) -> 
     elif pred.format is WMFormat.FULL:
         update["elements"] = pred.elements if pred.elements is not None else current.elements
     else:
-        changed = {e.id: e for e in pred.changed}
         removed = set(pred.removed)
+        present = {e.id for e in current.elements} - removed
+        changed = {e.id: e for e in pred.changed}
+        added: dict[str, Element] = {}
+        for e in pred.added:  # adding an id that is still on the page changes that element
+            (changed if e.id in present else added).setdefault(e.id, e)
         kept = [changed.get(e.id, e) for e in current.elements if e.id not in removed]
-        update["elements"] = kept + [e for e in pred.added if e.id not in changed]
+        update["elements"] = kept + list(added.values())
     return current.model_copy(update=update)
 
 

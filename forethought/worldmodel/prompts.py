@@ -11,16 +11,24 @@ Templates are jinja2 strings.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from pydantic import BaseModel
 
 from forethought.envs.types import Observation
 
 _JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(source: str) -> Template:
+    """A template compiled once (compiling costs more than rendering, per role call)."""
+    return _JINJA.from_string(source)
+
 
 PREAMBLE = (
     "You help a web agent. Pages are accessibility trees: one element per line as "
@@ -101,8 +109,8 @@ class Prompts(BaseModel):
         self, template: str, goal: str, page: Observation, **values: Any
     ) -> list[dict[str, str]]:
         """The chat messages for one role call, in the shared-prefix layout."""
-        context = _JINJA.from_string(self.context).render(goal=goal, page=page.render())
-        task = _JINJA.from_string(getattr(self, template)).render(goal=goal, **values)
+        context = _compiled(self.context).render(goal=goal, page=page.render())
+        task = _compiled(getattr(self, template)).render(goal=goal, **values)
         return [
             {"role": "system", "content": self.preamble},
             {"role": "user", "content": context + task},
