@@ -2,8 +2,10 @@
 
 On the embedded CPU engine reading a prompt is the expensive part, and llama.cpp reuses
 the longest common prefix with the previous request. So every role (policy, world model,
-critic) sends the same system preamble, then the goal, then the page, and only then its
-own instructions: a page is read once per step, not once per call.
+critic) sends the same system preamble, then the goal, then the page, then its own
+instructions, and last what varies between sibling calls (the action, or the imagined
+path and outcome): a page is read once per step, not once per call, and siblings share
+their role's instructions too.
 
 Override any template by passing ``Prompts(policy=..., ...)`` or ``Prompts.from_file``.
 Templates are jinja2 strings.
@@ -48,41 +50,44 @@ stop("<the answer>").
 Reply as JSON: {"actions": ["<action>", ...]}"""
 
 WM_DIFF = """\
-Task for you: imagine the page right after the action {{ action }}.
-List only what changes, one element per line, using these prefixes:
+Task for you: imagine the page right after the action below, and list only what \
+changes, one element per line, with these prefixes:
 URL: <the new url, if it changes>
-- [id]                      (an element that disappears)
-+ [id] role 'name'          (a new element; invent new ids like n1, n2)
-~ [id] role 'name'          (an element whose name or value changes)
-Write nothing else. If nothing changes, write: no change"""
+- [id] for an element that disappears
++ [id] role 'name' for a new element (invent new ids like n1, n2)
+~ [id] role 'name' for an element whose name or value changes (give the new name)
+Write nothing else. If nothing changes, write: no change
+Action: {{ action }}"""
 
 WM_NL = """\
-Task for you: imagine the page right after the action {{ action }}.
-In at most three short sentences, describe what the page shows then: what appeared, \
-disappeared or changed, and the new url if it changes."""
+Task for you: imagine the page right after the action below. In at most three short \
+sentences, describe what the page shows then: what appeared, disappeared or changed, \
+and the new url if it changes.
+Action: {{ action }}"""
 
 WM_FULL = """\
-Task for you: imagine the page right after the action {{ action }}.
-Write the complete new page in the same format: first a line URL: <url>, then every \
-element as [id] role 'name', one per line. Keep ids of unchanged elements."""
+Task for you: imagine the page right after the action below. Write the complete new \
+page in the same format: first a line URL: <url>, then every element as [id] role \
+'name', one per line. Keep ids of unchanged elements.
+Action: {{ action }}"""
 
 CRITIC_RUBRIC = """\
-Task for you: judge an imagined future. Starting from the current page the agent would do:
+Task for you: judge an imagined future. Score 1 if the goal is done, 0.5 if it is on \
+track, 0 if it is off track or does something the goal did not ask for (such as buying, \
+sending or deleting the wrong thing).
+Reply as JSON: {"reason": "short reason", "score": 0 | 0.5 | 1}
+Starting from the current page the agent would do:
 {{ steps }}
-Imagined result: {{ outcome }}
-Does this complete the goal? Score 1 if the goal is done, 0.5 if it is on track, 0 if it \
-is off track or does something the goal did not ask for (such as buying, sending or \
-deleting the wrong thing).
-Reply as JSON: {"reason": "short reason", "score": 0 | 0.5 | 1}"""
+Imagined result: {{ outcome }}"""
 
 CRITIC_CONTINUOUS = """\
-Task for you: judge an imagined future. Starting from the current page the agent would do:
+Task for you: judge an imagined future. Score how well it serves the goal: 1.0 = goal \
+done, 0.5 = on track, 0.0 = off track or doing something the goal did not ask for (such \
+as buying, sending or deleting the wrong thing).
+Reply as JSON: {"reason": "short reason", "score": <a number from 0 to 1>}
+Starting from the current page the agent would do:
 {{ steps }}
-Imagined result: {{ outcome }}
-How well does this serve the goal? 1.0 = goal done, 0.5 = on track, 0.0 = off track or \
-doing something the goal did not ask for (such as buying, sending or deleting the wrong \
-thing).
-Reply as JSON: {"reason": "short reason", "score": <a number from 0 to 1>}"""
+Imagined result: {{ outcome }}"""
 
 
 class Prompts(BaseModel):
