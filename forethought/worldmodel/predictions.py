@@ -36,7 +36,7 @@ class Prediction(BaseModel):
     problems: list[str] = Field(default_factory=list)
 
 
-_URL = re.compile(r"^\s*(?:new\s+)?url\s*[:=]\s*(\S+)", re.I)
+_URL = re.compile(r"^\s*(?:new\s+)?url\s*[:=]\s*(\S*[/.]\S*)", re.I)
 _DIFF = re.compile(r"^\s*(?:[*•]\s*)?([-+~])\s*(.+)$")
 _ID_ONLY = re.compile(r"^\[?([A-Za-z0-9_.:-]+)\]?")
 _LOOSE = re.compile(r"^\s*\[([^\]\s]+)\]\s+([\w-]+)\s*(.*)$")
