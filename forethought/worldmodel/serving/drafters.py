@@ -23,9 +23,19 @@ def _prompt_lookup() -> Any:
     return LlamaPromptLookupDecoding(num_pred_tokens=10)
 
 
+def _ours() -> Any:
+    from forethought.worldmodel.drafting import SuffixDrafter
+
+    return SuffixDrafter()
+
+
 SPEC_MODES["off"] = None
 SPEC_MODES["prompt-lookup"] = _prompt_lookup
-DEFAULT_SPEC = "prompt-lookup"
+# Our drafter: longest recent match from the context, sibling rollouts and history, with
+# a draft length chosen by expected goodput (forethought.worldmodel.drafting). One
+# instance lives as long as the engine, so siblings and history carry across requests.
+SPEC_MODES["ours"] = _ours
+DEFAULT_SPEC = "ours"
 
 
 def register_spec(name: str, factory: Callable[[], Any]) -> None:
