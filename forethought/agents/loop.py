@@ -249,7 +249,13 @@ def build_graph(rt: Runtime) -> StateGraph:
         rt.last_action = action
         await _save_browser(rt)
         obs = result.observation
-        update: LoopState = {"obs": _dump(obs), "step": step + 1, "refused": []}
+        # An action that changed nothing is not proposed again on the same page.
+        unchanged = obs.key == before.key and action.kind is not ActionKind.STOP
+        update: LoopState = {
+            "obs": _dump(obs),
+            "step": step + 1,
+            "refused": [action.key] if unchanged else [],
+        }
         fidelity = None
         if pending.get("prediction") is not None:
             fid = measure(before, _obs(pending["prediction"]), obs, _wm_format(rt))
