@@ -19,7 +19,7 @@ from langgraph.types import Command
 
 from forethought import __version__
 from forethought.agents.config import AgentConfig
-from forethought.agents.loop import build_graph
+from forethought.agents.loop import build_graph, save_browser
 from forethought.agents.result import (
     EpisodeResult,
     FidelitySummary,
@@ -111,6 +111,7 @@ async def run_episode(
         if hasattr(roles.world_model, "with_goal"):
             roles = Roles(roles.policy, roles.world_model.with_goal(goal), roles.critic)
         rt = Runtime(task, env, roles, config, folder, trace, events, approver=approver)
+        await save_browser(rt)
         await rt.emit("start", 0, goal=goal, url=obs.url, run_id=run_id)
         state = await _drive(rt, run_id, obs, resume and not restarted)
         answer = state.get("answer")

@@ -245,9 +245,9 @@ def build_graph(rt: Runtime) -> StateGraph:
         intents.intend(step, action)
         started = time.perf_counter()
         result = await rt.env.step(action)
+        await save_browser(rt)  # before the done mark: a resume reopens this page
         intents.done(step, action)
         rt.last_action = action
-        await _save_browser(rt)
         obs = result.observation
         # An action that changed nothing is not proposed again on the same page.
         unchanged = obs.key == before.key and action.kind is not ActionKind.STOP
@@ -365,7 +365,8 @@ async def _status(rt: Runtime) -> Any:
     return await setup.status(rt.task, page)
 
 
-async def _save_browser(rt: Runtime) -> None:
+async def save_browser(rt: Runtime) -> None:
+    """Keep the browser's storage state and URL in the run folder, for ``--resume``."""
     saver = getattr(rt.env, "storage_state", None)
     if saver is None:
         return
