@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from forethought.cli import options as opts
 from forethought.cli.app import app
-from forethought.cli.solve import Format, Switch
 from forethought.worldmodel import registry
 
 
@@ -45,22 +45,22 @@ def eval_command(
         None, help="An OpenAI-compatible endpoint (default: start the embedded server)."
     ),
     max_steps: int = typer.Option(8, help="Real steps per episode, at most."),
-    gate: Switch = typer.Option(Switch.on, help="The safety gate (per agent: name:gate-off)."),
-    gate_threshold: float = typer.Option(0.75, help="Score an irreversible action needs."),
+    gate: opts.Switch = typer.Option(
+        opts.Switch.on, help="The safety gate (per agent: name:gate-off)."
+    ),
+    gate_threshold: opts.GateThreshold = 0.75,
     on_irreversible: Unattended = typer.Option(
         Unattended.allow_scored, help="What the gate does with scored irreversible actions."
     ),
-    no_speculate: bool = typer.Option(
-        False, "--no-speculate", help="Plan again after every real step."
-    ),
-    candidates: int = typer.Option(None, help="Candidate actions per decision (K)."),
-    depth: int = typer.Option(None, help="Imagined steps per rollout."),
-    simulations: int = typer.Option(None, help="Rollouts per candidate."),
-    budget_sims: int = typer.Option(None, help="Simulate calls per decision, at most."),
-    budget_tokens: int = typer.Option(None, help="LLM tokens per decision, at most."),
-    budget_seconds: float = typer.Option(None, help="Seconds per decision, at most."),
-    critic_samples: int = typer.Option(None, help="Critic samples averaged per score."),
-    wm_format: Format = typer.Option(None, help="World-model prediction format."),
+    no_speculate: opts.NoSpeculate = False,
+    candidates: opts.Candidates = None,
+    depth: opts.Depth = None,
+    simulations: opts.Simulations = None,
+    budget_sims: opts.BudgetSims = None,
+    budget_tokens: opts.BudgetTokens = None,
+    budget_seconds: opts.BudgetSeconds = None,
+    critic_samples: opts.CriticSamples = None,
+    wm_format: opts.WMFormatOption = None,
     episode_timeout: float = typer.Option(900.0, help="Seconds per episode; then it fails."),
     report: bool = typer.Option(True, help="Write the report when the run ends."),
 ) -> None:
@@ -80,20 +80,20 @@ def eval_command(
             seeds=parse_seeds(seeds, episodes),
             model=model,
             max_steps=max_steps,
-            gate=gate is Switch.on,
+            gate=gate is opts.Switch.on,
             gate_threshold=gate_threshold,
             on_irreversible=on_irreversible.value,
             speculate=not no_speculate,
-            planner={
-                "candidates": candidates,
-                "depth": depth,
-                "simulations": simulations,
-                "budget_sims": budget_sims,
-                "budget_tokens": budget_tokens,
-                "budget_seconds": budget_seconds,
-                "critic_samples": critic_samples,
-                "wm_format": wm_format.value if wm_format else None,
-            },
+            planner=opts.planner_overrides(
+                candidates,
+                depth,
+                simulations,
+                budget_sims,
+                budget_tokens,
+                budget_seconds,
+                critic_samples,
+                wm_format,
+            ),
             episode_timeout=episode_timeout,
         )
         summary = run_eval(

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.prompt import Confirm
 from rich.table import Table
 
+from forethought.cli import options as opts
 from forethought.cli.app import app
 from forethought.worldmodel import registry
 
@@ -25,21 +26,10 @@ class AgentChoice(StrEnum):
     webdreamer = "webdreamer"
 
 
-class Switch(StrEnum):
-    on = "on"
-    off = "off"
-
-
 class OnIrreversible(StrEnum):
     allow_scored = "allow-scored"
     deny = "deny"
     ask = "ask"
-
-
-class Format(StrEnum):
-    diff = "diff"
-    nl = "nl"
-    full = "full"
 
 
 @app.command()
@@ -61,23 +51,21 @@ def solve(
     world_model: str = typer.Option(None, help="Model for the world model only."),
     critic_model: str = typer.Option(None, help="Model for the critic only."),
     max_steps: int = typer.Option(8, help="Real steps at most."),
-    candidates: int = typer.Option(None, help="Candidate actions per decision (K)."),
-    depth: int = typer.Option(None, help="Imagined steps per rollout."),
-    simulations: int = typer.Option(None, help="Rollouts per candidate."),
-    budget_sims: int = typer.Option(None, help="Simulate calls per decision, at most."),
-    budget_tokens: int = typer.Option(None, help="LLM tokens per decision, at most."),
-    budget_seconds: float = typer.Option(None, help="Seconds per decision, at most."),
-    critic_samples: int = typer.Option(None, help="Critic samples averaged per score."),
-    wm_format: Format = typer.Option(None, help="World-model prediction format."),
-    gate: Switch = typer.Option(Switch.on, help="The safety gate for risky actions."),
-    gate_threshold: float = typer.Option(0.75, help="Score an irreversible action needs."),
+    candidates: opts.Candidates = None,
+    depth: opts.Depth = None,
+    simulations: opts.Simulations = None,
+    budget_sims: opts.BudgetSims = None,
+    budget_tokens: opts.BudgetTokens = None,
+    budget_seconds: opts.BudgetSeconds = None,
+    critic_samples: opts.CriticSamples = None,
+    wm_format: opts.WMFormatOption = None,
+    gate: opts.Switch = typer.Option(opts.Switch.on, help="The safety gate for risky actions."),
+    gate_threshold: opts.GateThreshold = 0.75,
     dry_run: bool = typer.Option(False, help="Never execute a state-changing action."),
     on_irreversible: OnIrreversible = typer.Option(
         None, help="ask (default on a terminal), allow-scored (default otherwise) or deny."
     ),
-    no_speculate: bool = typer.Option(
-        False, "--no-speculate", help="Plan again after every real step."
-    ),
+    no_speculate: opts.NoSpeculate = False,
     seed: int = typer.Option(0, help="Seed of the built-in sites' data."),
     resume: str = typer.Option(None, help="Continue a killed run (its RUN_ID)."),
     headed: bool = typer.Option(False, help="Show the browser window."),
@@ -104,26 +92,26 @@ def solve(
         raise typer.Exit(2)
     interactive = sys.stdin.isatty() and not json_out
     mode = on_irreversible or (OnIrreversible.ask if interactive else OnIrreversible.allow_scored)
-    planner = {
-        "candidates": candidates,
-        "depth": depth,
-        "simulations": simulations,
-        "budget_sims": budget_sims,
-        "budget_tokens": budget_tokens,
-        "budget_seconds": budget_seconds,
-        "critic_samples": critic_samples,
-        "wm_format": wm_format.value if wm_format else None,
-    }
+    planner = opts.planner_overrides(
+        candidates,
+        depth,
+        simulations,
+        budget_sims,
+        budget_tokens,
+        budget_seconds,
+        critic_samples,
+        wm_format,
+    )
     try:
         config = AgentConfig(
             agent=agent.value,
-            gate=gate is Switch.on,
+            gate=gate is opts.Switch.on,
             gate_threshold=gate_threshold,
             on_irreversible=mode.value,
             dry_run=dry_run,
             speculate=not no_speculate,
             max_steps=max_steps,
-            planner={k: v for k, v in planner.items() if v is not None},
+            planner=planner,
         )
         roles = {"policy": policy_model, "world_model": world_model, "critic": critic_model}
         runner = Agent(
