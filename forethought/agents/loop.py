@@ -7,6 +7,7 @@ the env, the roles and the trace live in the :class:`Runtime`, outside the state
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any, Literal, TypedDict
 
@@ -18,7 +19,7 @@ from forethought.agents.result import GateEvent, StepRecord, UsageSummary
 from forethought.agents.runtime import Runtime
 from forethought.envs.types import Action, ActionKind, Observation, Risk
 from forethought.planner import Cost, Memo, plan
-from forethought.worldmodel.fidelity import measure
+from forethought.worldmodel.fidelity import element_f1, measure
 from forethought.worldmodel.predictions import WMFormat, describe_change
 
 
@@ -78,9 +79,6 @@ def build_graph(rt: Runtime) -> StateGraph:
         obs = _obs(state["obs"])
         step = state.get("step", 0)
         update: LoopState = {}
-        status = await _status(rt)
-        if status is not None:  # the episode ended by itself (e.g. MiniWoB)
-            return {"done": True, "stop_reason": "episode ended"}
         if step >= rt.config.max_steps:
             return {"done": True, "stop_reason": "step limit"}
         continuation = list(state.get("continuation") or [])
@@ -326,8 +324,6 @@ def _continues(rt: Runtime, obs: Observation, action: Action, nxt: dict[str, Any
         return False
     if action.target is not None and obs.element(action.target) is None:
         return False
-    from forethought.worldmodel.fidelity import element_f1
-
     expected = _obs(nxt["expect"])
     return element_f1(expected.elements, obs.elements) >= rt.config.speculate_threshold
 
@@ -357,26 +353,15 @@ def _candidate_record(rt: Runtime, obs: Observation, candidate: Any) -> dict[str
     return record
 
 
-async def _status(rt: Runtime) -> Any:
-    setup = getattr(rt.env, "setup", None)
-    page = getattr(rt.env, "_page", None)
-    if setup is None or page is None or rt.task is None:
-        return None
-    return await setup.status(rt.task, page)
-
-
 async def save_browser(rt: Runtime) -> None:
     """Keep the browser's storage state and URL in the run folder, for ``--resume``."""
     saver = getattr(rt.env, "storage_state", None)
     if saver is None:
         return
-    import json
-
     try:
         state = await saver()
-        page = getattr(rt.env, "_page", None)
-        url = page.url if page is not None else None
-    except Exception:  # a closed page: nothing to save
+        url = rt.env.page.url  # type: ignore[attr-defined]
+    except Exception:  # no page, or a closed one: nothing to save
         return
     (rt.run_dir / "browser.json").write_text(json.dumps({"url": url, "storage": state}))
 
