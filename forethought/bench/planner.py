@@ -16,9 +16,12 @@ Ours and WebDreamer's preset on the first page run first. In the default run eve
 decision is skipped (and listed) once ``SOFT_BUDGET_S`` has passed, so that the run stays
 within about 30 minutes on a loaded 2-core machine; ``--full`` skips nothing.
 
-Before each decision the server reads two requests (an empty one and one with only the
-page): their prompt-token difference is the page's size in tokens, and together they
-flush the server's prefix cache so that each decision pays for its own page. Per decision
+Before each decision the server reads two requests, both with the roles' shared system
+preamble (as every earlier call of a real run has): an empty one and one with only the
+page. Their prompt-token difference is the page's size in tokens, and they flush the
+server's prefix cache after the preamble, so that each decision pays for its own goal,
+page and instructions; only the constant preamble stays cached, as it does between the
+steps of a real episode. Per decision
 it records LLM calls, completion tokens, prompt tokens the server really read
 (``prompt - cached``) and wall time. The planner's own overhead comes from
 :func:`~forethought.bench.planner_overhead.measure_overhead`. Timings are printed, never
@@ -44,6 +47,7 @@ from forethought.planner import PlannerOptions, plan
 from forethought.worldmodel import registry
 from forethought.worldmodel.client import LLMClient
 from forethought.worldmodel.predictions import WMFormat
+from forethought.worldmodel.prompts import Prompts
 from forethought.worldmodel.roles import LLMCritic, LLMPolicy, LLMWorldModel
 from forethought.worldmodel.serving.managed import embedded_server
 
@@ -163,9 +167,11 @@ async def open_pages(specs: tuple[PageSpec, ...] = PAGES) -> list[BenchPage]:
 
 
 async def page_tokens(client: LLMClient, page: Observation) -> int:
-    """The page's size in the server's tokens; also flushes its prefix cache."""
-    empty = await client.complete([{"role": "user", "content": ""}], max_tokens=1)
-    full = await client.complete([{"role": "user", "content": page.render()}], max_tokens=1)
+    """The page's size in the server's tokens; also flushes its prefix cache after the
+    shared system preamble."""
+    system = {"role": "system", "content": Prompts().preamble}
+    empty = await client.complete([system, {"role": "user", "content": ""}], max_tokens=1)
+    full = await client.complete([system, {"role": "user", "content": page.render()}], max_tokens=1)
     return full.usage.prompt_tokens - empty.usage.prompt_tokens
 
 

@@ -33,61 +33,47 @@ def _compiled(source: str) -> Template:
 
 
 PREAMBLE = (
-    "You help a web agent. Pages are accessibility trees: one element per line as "
-    '[id] role \'name\'. Actions: click(id), fill(id, "text"), select(id, "option"), '
-    'press("key"), scroll("up|down"), hover(id), goto("url"), go_back(), '
-    'stop("answer").'
+    "You help a web agent. A page is an accessibility tree, one element per line: "
+    "[id] role 'name'. Actions: click(id), fill(id, \"text\"), select(id, \"option\"), "
+    'press("key"), scroll("up|down"), hover(id), goto("url"), go_back(), stop("answer"). '
+    "A page's changes are written one per line: URL: <new url>; - [id] (removed); "
+    "+ [id] role 'name' (new, with ids n1, n2, ...); ~ [id] role 'name' (changed); "
+    "or: no change."
 )
 
 CONTEXT = "Goal: {{ goal }}\n\nCurrent page:\n{{ page }}\n\n"
 
 POLICY = """\
-Task for you: propose up to {{ k }} different next actions that make progress toward \
-the goal, best first. Write each action as a call from the list above; an element's id \
-is the number in brackets before it, so click(N) clicks the element shown as [N]. When \
-the goal is done, or it asks for information you can read on the page, propose \
-stop("<the answer>").
+Propose up to {{ k }} different next actions toward the goal, best first; click(N) \
+clicks [N]. If the goal is done or its answer is on the page, propose stop("<answer>").
 Reply as JSON: {"actions": ["<action>", ...]}"""
 
 WM_DIFF = """\
-Task for you: imagine the page right after the action below, and list only what \
-changes, one element per line, with these prefixes:
-URL: <the new url, if it changes>
-- [id] for an element that disappears
-+ [id] role 'name' for a new element (invent new ids like n1, n2)
-~ [id] role 'name' for an element whose name or value changes (give the new name)
-Write nothing else. If nothing changes, write: no change
+Imagine the page right after the action below. Write only the lines that change, in the \
+change format above; never copy the page.
 Action: {{ action }}"""
 
 WM_NL = """\
-Task for you: imagine the page right after the action below. In at most three short \
-sentences, describe what the page shows then: what appeared, disappeared or changed, \
-and the new url if it changes.
+Imagine the page right after the action below. In at most three short sentences, say \
+what appeared, disappeared or changed, and the new url if it changes.
 Action: {{ action }}"""
 
 WM_FULL = """\
-Task for you: imagine the page right after the action below. Write the complete new \
-page in the same format: first a line URL: <url>, then every element as [id] role \
-'name', one per line. Keep ids of unchanged elements.
+Imagine the page right after the action below. Write the whole new page in the same \
+format: a line URL: <url>, then every element as [id] role 'name'. Keep unchanged ids.
 Action: {{ action }}"""
 
-CRITIC_RUBRIC = """\
-Task for you: judge an imagined future. Score 1 if the goal is done, 0.5 if it is on \
-track, 0 if it is off track or does something the goal did not ask for (such as buying, \
-sending or deleting the wrong thing).
-Reply as JSON: {"reason": "short reason", "score": 0 | 0.5 | 1}
-Starting from the current page the agent would do:
+_JUDGE = """\
+Score this imagined future: 1 = goal done, 0.5 = on track, 0 = off track or unasked \
+(like buying, sending or deleting the wrong thing).
+Reply as JSON: {"reason": "...", "score": SCORE}
+Agent does:
 {{ steps }}
 Imagined result: {{ outcome }}"""
 
-CRITIC_CONTINUOUS = """\
-Task for you: judge an imagined future. Score how well it serves the goal: 1.0 = goal \
-done, 0.5 = on track, 0.0 = off track or doing something the goal did not ask for (such \
-as buying, sending or deleting the wrong thing).
-Reply as JSON: {"reason": "short reason", "score": <a number from 0 to 1>}
-Starting from the current page the agent would do:
-{{ steps }}
-Imagined result: {{ outcome }}"""
+CRITIC_RUBRIC = _JUDGE.replace("SCORE", "0 | 0.5 | 1")
+
+CRITIC_CONTINUOUS = _JUDGE.replace("SCORE", "<a number from 0 to 1>")
 
 
 class Prompts(BaseModel):
