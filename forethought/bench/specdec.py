@@ -111,12 +111,16 @@ class MethodRun:
     rollouts: list[Rollout | None] = field(default_factory=list)
 
 
-def _engine(model_path: Path, method: str, threads: int | None = None) -> MethodRun:
+def _engine(
+    model_path: Path, method: str, threads: int | None = None, exact: bool = False
+) -> MethodRun:
     from forethought.worldmodel.serving.embedded import EmbeddedEngine
 
     timer = TimedDraft(DRAFTERS[method]()) if method in DRAFTERS else None
     spec = "off" if timer is None else method
-    engine = EmbeddedEngine(model_path, spec=spec, n_ctx=N_CTX, n_threads=threads, draft=timer)
+    engine = EmbeddedEngine(
+        model_path, spec=spec, n_ctx=N_CTX, n_threads=threads, draft=timer, exact=exact
+    )
     return MethodRun(method, engine, timer)
 
 
@@ -183,14 +187,16 @@ def run_bench(
     progress: Progress | None = None,
     max_tokens: int = MAX_TOKENS,
     threads: int | None = None,
+    exact: bool = False,
 ) -> dict[str, Any]:
     """Serve every prompt with every method; returns the JSON-able result.
 
     ``threads``: CPU threads per engine (default: all cores). On a machine shared with
     other busy processes one thread can be several times faster than two, which spin
-    waiting for each other.
+    waiting for each other. ``exact``: every engine in exact mode (see
+    :class:`~forethought.worldmodel.serving.embedded.EmbeddedEngine`).
     """
-    runs = [_engine(model_path, m, threads) for m in METHODS]
+    runs = [_engine(model_path, m, threads, exact) for m in METHODS]
     try:
         for batch in _by_group(prompts):
             for run in runs:  # the engines take turns, one sibling group at a time
@@ -203,7 +209,7 @@ def run_bench(
     finally:
         for run in runs:
             _close(run)
-    return summarize(prompts, runs)
+    return summarize(prompts, runs) | {"exact": exact, "threads": threads}
 
 
 def _format_summary(idx: list[int], runs: dict[str, MethodRun]) -> dict[str, Any]:
@@ -357,10 +363,12 @@ def drafter_cost(contexts: tuple[int, ...] = (1024, 8192), seed: int = 0) -> dic
 
 def render(result: dict[str, Any]) -> str:
     """The human-readable report."""
+    mode = "exact (one thread, small verification batches)" if result.get("exact") else "batched"
     lines = [
+        f"verification: {mode}; threads per engine: {result.get('threads') or 'all cores'}",
         f"{'format':<6}{'none tok/s':>11}{'lookup tok/s':>13}{'ours tok/s':>11}"
         f"{'ours/none':>10}{'ours/lookup':>12}{'mean acc len':>13}  e2e s (none/lookup/ours)"
-        "  identical"
+        "  identical",
     ]
     for fmt in FORMATS:
         if fmt not in result:

@@ -68,6 +68,9 @@ def bench_specdec(
     model: str = typer.Option(None, help="Model name (default: the 0.5B test model)."),
     simulator: bool = typer.Option(True, help="Also print the acceptance simulator's table."),
     threads: int = typer.Option(0, help="CPU threads per engine (0 = all cores)."),
+    exact: bool = typer.Option(
+        False, "--exact", help="Every engine in exact mode (one thread; see `serve --exact`)."
+    ),
 ) -> None:
     """Decoding speed of no speculation, llama.cpp prompt lookup and our drafter."""
     from rich.console import Console
@@ -90,6 +93,7 @@ def bench_specdec(
             prompts,
             lambda label: bar.update(job, advance=1, description=label),
             threads=threads or None,
+            exact=exact,
         )
     if json_out:
         typer.echo(json.dumps(result))

@@ -47,6 +47,12 @@ def serve(
     ),
     ctx: int = typer.Option(8192, help="llama-cpp: context length in tokens."),
     threads: int = typer.Option(0, help="llama-cpp: CPU threads (0 = all cores)."),
+    exact: bool = typer.Option(
+        False,
+        "--exact",
+        help="llama-cpp: greedy output bit-identical to no speculation (one thread, "
+        "small verification batches; slower).",
+    ),
     draft_model: str = typer.Option(None, help="vllm: draft model for --spec draft/eagle3."),
     num_speculative_tokens: int = typer.Option(None, help="vllm: draft tokens per step."),
     max_num_seqs: int = typer.Option(64, help="vllm: maximum concurrent sequences."),
@@ -82,12 +88,18 @@ def serve(
     except registry.ModelError as error:
         err.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
-    from forethought.worldmodel.serving.embedded import EmbeddedEngine
+    from forethought.worldmodel.serving.embedded import EmbeddedEngine, EngineError
     from forethought.worldmodel.serving.http import run_server
 
     err.print(f"Loading {path.name} (spec: {spec}, context: {ctx})…")
     name = model if model in registry.MODELS else path.stem
-    emb = EmbeddedEngine(path, model_name=name, spec=spec, n_ctx=ctx, n_threads=threads or None)
+    try:
+        emb = EmbeddedEngine(
+            path, model_name=name, spec=spec, n_ctx=ctx, n_threads=threads or None, exact=exact
+        )
+    except EngineError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
     run_server(emb, host=host, port=port)
 
 

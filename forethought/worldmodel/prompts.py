@@ -34,7 +34,7 @@ def _compiled(source: str) -> Template:
 
 PREAMBLE = (
     "You help a web agent. A page is an accessibility tree, one element per line: "
-    "[id] role 'name'. Actions: click(id), fill(id, \"text\"), select(id, \"option\"), "
+    '[id] role \'name\'. Actions: click(id), fill(id, "text"), select(id, "option"), '
     'press("key"), scroll("up|down"), hover(id), goto("url"), go_back(), stop("answer"). '
     "A page's changes are written one per line: URL: <new url>; - [id] (removed); "
     "+ [id] role 'name' (new, with ids n1, n2, ...); ~ [id] role 'name' (changed); "

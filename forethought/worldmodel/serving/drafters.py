@@ -86,3 +86,14 @@ class MeteredDraft:
         draft = np.asarray(self.inner(input_ids, **kwargs), dtype=np.intc)
         self._pending = (length, int(draft.shape[0]))
         return draft
+
+
+class CappedDraft:
+    """Passes on at most ``limit`` tokens of another draft model's proposal."""
+
+    def __init__(self, inner: Any, limit: int) -> None:
+        self.inner = inner
+        self.limit = limit
+
+    def __call__(self, input_ids: npt.NDArray[np.intc], /, **kwargs: Any) -> npt.NDArray[np.intc]:
+        return np.asarray(self.inner(input_ids, **kwargs), dtype=np.intc)[: self.limit]

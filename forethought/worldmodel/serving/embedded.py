@@ -8,16 +8,30 @@ object can be plugged in, and so each response can report what the prefix cache 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forethought.worldmodel.serving.drafters import DEFAULT_SPEC, SPEC_MODES, MeteredDraft
+from forethought.worldmodel.serving.drafters import (
+    DEFAULT_SPEC,
+    SPEC_MODES,
+    CappedDraft,
+    MeteredDraft,
+)
 
 DEFAULT_CONTEXT = 8192
+
+#: ``exact`` mode verifies at most this many tokens at once (a sampled token and its
+#: draft). With one thread, flash attention and no weight repacking, llama.cpp's CPU
+#: kernels give bit-identical logits for batches of 1 to 7 tokens; from 8 tokens on a
+#: faster kernel rounds differently (llama-cpp-python 0.3.36; tests/worldmodel).
+#: llama-cpp-python samples from the last batch's logits, so the draft itself is capped.
+EXACT_VERIFY_BATCH = 7
 
 
 class EngineError(ValueError):
@@ -59,8 +73,40 @@ def _llama_class() -> type:
     return MeteredLlama
 
 
+@contextlib.contextmanager
+def _weight_repacking(enabled: bool) -> Iterator[None]:
+    """Load a model with or without llama.cpp's CPU weight repacking (extra buffer types).
+
+    llama-cpp-python 0.3.36 exposes ``use_extra_bufts`` only in the C parameter struct
+    that ``Llama.__init__`` fills from ``llama_model_default_params``, so that function
+    is wrapped while the model loads.
+    """
+    import llama_cpp.llama_cpp as lib
+
+    original = lib.llama_model_default_params
+
+    def params() -> Any:
+        out = original()
+        out.use_extra_bufts = enabled
+        return out
+
+    lib.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = original
+
+
 class EmbeddedEngine:
-    """One GGUF model on the CPU; requests are served one at a time."""
+    """One GGUF model on the CPU; requests are served one at a time.
+
+    ``exact``: greedy output with any draft is bit-identical to output without one. By
+    default drafts are verified in one batch, and llama.cpp's batched kernels round a
+    little differently from its one-token kernels, so a near-tie can flip a token.
+    Exact mode uses one thread, flash attention, no weight repacking and drafts of at
+    most ``EXACT_VERIFY_BATCH - 1`` tokens, where the kernels agree bit for bit; it is
+    slower, and caps speculation's gain at about 1.3x on this CPU.
+    """
 
     def __init__(
         self,
@@ -72,30 +118,38 @@ class EmbeddedEngine:
         n_threads: int | None = None,
         seed: int = 0,
         draft: Any = None,
+        exact: bool = False,
     ) -> None:
         if spec not in SPEC_MODES and draft is None:
             raise EngineError(f"unknown --spec {spec!r}; choose from {', '.join(SPEC_MODES)}")
         factory = SPEC_MODES.get(spec)
         inner = draft if draft is not None else (factory() if factory else None)
+        if inner is not None and exact:
+            inner = CappedDraft(inner, EXACT_VERIFY_BATCH - 1)
         self.draft = MeteredDraft(inner) if inner is not None else None
         self.model_name = model_name or Path(model_path).stem
         self.spec = spec
         self.n_ctx = n_ctx
-        threads = n_threads or os.cpu_count() or 1
-        self.llama = _llama_class()(
-            model_path=str(model_path),
-            n_ctx=n_ctx,
-            n_threads=threads,
-            n_threads_batch=threads,
-            seed=seed,
-            draft_model=self.draft,
-            # A draft model needs logits for every position. llama-cpp-python turns this
-            # on by itself but sizes its logits buffer from the argument, so without it
-            # drafting crashes once a sequence passes n_batch tokens. Memory: n_ctx x
-            # vocabulary x 4 bytes (about 5 GB at 8k context for Qwen2.5).
-            logits_all=self.draft is not None,
-            verbose=False,
-        )
+        self.exact = exact
+        if exact and n_threads not in (None, 1):
+            raise EngineError("exact mode runs on one thread; drop --threads or set it to 1")
+        threads = 1 if exact else n_threads or os.cpu_count() or 1
+        with _weight_repacking(not exact):
+            self.llama = _llama_class()(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=threads,
+                n_threads_batch=threads,
+                seed=seed,
+                draft_model=self.draft,
+                # A draft model needs logits for every position. llama-cpp-python turns
+                # this on by itself but sizes its logits buffer from the argument, so
+                # without it drafting crashes once a sequence passes n_batch tokens.
+                # Memory: n_ctx x vocabulary x 4 bytes (about 5 GB at 8k for Qwen2.5).
+                logits_all=self.draft is not None,
+                flash_attn=exact,
+                verbose=False,
+            )
         self._lock = threading.Lock()
 
     def chat(self, body: dict[str, Any]) -> dict[str, Any]:
