@@ -1,7 +1,9 @@
 """Draft models for the embedded engine, chosen by ``--spec``, and their acceptance meter.
 
 llama-cpp-python calls a draft model with the token ids so far and verifies what it
-returns in one batch; greedy output stays identical to decoding without a draft.
+returns in one batch. Greedy output equals decoding without a draft up to the rounding of
+llama.cpp's batched kernels (a near-tie can flip); the engine's ``exact`` mode removes
+even that (see :class:`~forethought.worldmodel.serving.embedded.EmbeddedEngine`).
 """
 
 from __future__ import annotations
