@@ -12,6 +12,7 @@ import functools
 import re
 import statistics
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from pydantic import BaseModel, Field, create_model
 
@@ -40,6 +41,15 @@ def to_cost(usage: Usage) -> Cost:
     )
 
 
+#: The JSON schema's pattern for one proposed action: a single call of the action
+#: grammar (parentheses only inside quoted text). Servers that constrain decoding with the
+#: schema (llama.cpp, vLLM) then cannot run one action into the next; replies are still
+#: parsed leniently (``_CALL``), so it is not enforced on validation.
+ACTION_PATTERN = r'^(click|fill|select|press|scroll|hover|goto|go_back|stop)\(("[^"]*"|[^()"])*\)$'
+
+ActionText = Annotated[str, Field(json_schema_extra={"pattern": ACTION_PATTERN})]
+
+
 class Proposal(BaseModel):
     actions: list[str]
 
@@ -48,7 +58,9 @@ class Proposal(BaseModel):
 def proposal_schema(k: int) -> type[Proposal]:
     """A :class:`Proposal` whose JSON schema allows at most ``k`` actions."""
     return create_model(
-        f"Proposal{k}", __base__=Proposal, actions=(list[str], Field(min_length=1, max_length=k))
+        f"Proposal{k}",
+        __base__=Proposal,
+        actions=(list[ActionText], Field(min_length=1, max_length=k)),
     )
 
 
