@@ -1,0 +1,1 @@
+forethought eval --suite builtin --tasks shop.cancel-order-1,mail.delete-1,travel.cancel-flight,mail.send-new-1 --agents webdreamer,lookahead --max-steps 4 --episode-timeout 5400 --out results/webdreamer
