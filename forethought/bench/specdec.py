@@ -209,7 +209,7 @@ def run_bench(
     finally:
         for run in runs:
             _close(run)
-    return summarize(prompts, runs) | {"exact": exact, "threads": threads}
+    return summarize(prompts, runs, exact) | {"exact": exact, "threads": 1 if exact else threads}
 
 
 def _format_summary(idx: list[int], runs: dict[str, MethodRun]) -> dict[str, Any]:
@@ -233,7 +233,7 @@ def _format_summary(idx: list[int], runs: dict[str, MethodRun]) -> dict[str, Any
     entry["speedup_vs_prompt_lookup"] = _ratio(tok_s(ours), tok_s(lookup))
     entry["prompt_lookup_vs_none"] = _ratio(tok_s(lookup), tok_s(none))
     for run in (lookup, ours):
-        counts = _sum_counts(run.results[i].speculative for i in idx)
+        counts = sum_counts(run.results[i].speculative for i in idx)
         key = "mean_accepted_len" if run is ours else "prompt_lookup_mean_accepted_len"
         entry[key] = (
             round(1 + counts["accepted_tokens"] / counts["drafts"], 2) if counts["drafts"] else 1.0
@@ -247,7 +247,7 @@ def _ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b else 0.0
 
 
-def _sum_counts(items: Iterator[dict[str, int]] | list[dict[str, int]]) -> dict[str, int]:
+def sum_counts(items: Iterator[dict[str, int]] | list[dict[str, int]]) -> dict[str, int]:
     total = {"drafts": 0, "draft_tokens": 0, "accepted_tokens": 0}
     for item in items:
         for k in total:
@@ -255,7 +255,7 @@ def _sum_counts(items: Iterator[dict[str, int]] | list[dict[str, int]]) -> dict[
     return total
 
 
-def summarize(prompts: list[Prompt], runs_list: list[MethodRun]) -> dict:
+def summarize(prompts: list[Prompt], runs_list: list[MethodRun], exact: bool = False) -> dict:
     runs = {r.name: r for r in runs_list}
     rollouts = [r for r in runs["none"].rollouts if r is not None]
     result: dict[str, Any] = {}
@@ -269,7 +269,7 @@ def summarize(prompts: list[Prompt], runs_list: list[MethodRun]) -> dict:
         if r.timer is not None and r.timer.calls
     }
     result["drafter_us_per_call_by_context"] = drafter_cost()
-    result["simulator_check"] = simulator_check(runs)
+    result["simulator_check"] = simulator_check(runs, exact)
     result["differences"] = differences(prompts, runs)
     result["simulator"] = {
         fmt: {r.name: sim_entry(r) for r in simulate([x for x in rollouts if x.format == fmt])}
@@ -303,12 +303,17 @@ def sim_entry(report: SimReport) -> dict[str, Any]:
     }
 
 
-def simulator_check(runs: dict[str, MethodRun]) -> dict[str, Any]:
-    """The simulator's counts beside each real speculative run's, on that run's outputs."""
+def simulator_check(runs: dict[str, MethodRun], exact: bool = False) -> dict[str, Any]:
+    """The simulator's counts beside each real speculative run's, on that run's outputs
+    (in exact mode, with the engine's draft cap)."""
+    from forethought.worldmodel.serving.drafters import CappedDraft
+    from forethought.worldmodel.serving.embedded import EXACT_VERIFY_BATCH
+
     check: dict[str, Any] = {}
-    for name, make in DRAFTERS.items():
+    for name, factory in DRAFTERS.items():
+        make = (lambda f=factory: CappedDraft(f(), EXACT_VERIFY_BATCH - 1)) if exact else factory
         run = runs[name]
-        real = _sum_counts([r.speculative for r in run.results])
+        real = sum_counts([r.speculative for r in run.results])
         if any(r is None for r in run.rollouts):
             check[name] = {"real": real, "simulated": None, "equal": False}
             continue

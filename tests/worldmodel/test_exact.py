@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forethought.bench.specdec import load_workload
+from forethought.bench.specdec import load_workload, recorded_rollout, sum_counts
 from forethought.worldmodel import registry
+from forethought.worldmodel.drafting import SuffixDrafter, replay
+from forethought.worldmodel.serving.drafters import CappedDraft
 from forethought.worldmodel.serving.embedded import EXACT_VERIFY_BATCH, EmbeddedEngine, EngineError
 
 pytestmark = pytest.mark.slow
@@ -49,19 +51,29 @@ def test_exact_batches_give_bit_identical_logits(path):
         engine.llama.close()
 
 
-def test_exact_mode_serves_identical_greedy_output(path):
+def test_exact_mode_serves_identical_output_as_the_simulator_predicts(path):
     prompts = [p for p in load_workload() if p.group == GROUP and p.format == "full"][:2]
-    served = {}
+    served, rollouts = {}, []
     for spec in ("off", "ours"):
         engine = EmbeddedEngine(path, spec=spec, n_ctx=4096, exact=True)
         try:
-            body = {"max_tokens": 96, "temperature": 0}
-            served[spec] = [engine.chat(body | {"messages": p.messages}) for p in prompts]
+            served[spec] = []
+            for prompt in prompts:
+                body = {"max_tokens": 96, "temperature": 0, "messages": prompt.messages}
+                response = engine.chat(body)
+                served[spec].append(response)
+                if spec == "off":
+                    rollouts.append(
+                        recorded_rollout(engine.llama, response["usage"], response, prompt)
+                    )
         finally:
             engine.llama.close()
     texts = {k: [r["choices"][0]["message"]["content"] for r in v] for k, v in served.items()}
     assert texts["ours"] == texts["off"]
-    assert sum(r["usage"]["speculative"]["accepted_tokens"] for r in served["ours"]) > 0
+    real = sum_counts([r["usage"]["speculative"] for r in served["ours"]])
+    assert real["accepted_tokens"] > 0
+    capped = CappedDraft(SuffixDrafter(), EXACT_VERIFY_BATCH - 1)
+    assert replay(capped, rollouts, n_ctx=4096).counts() == real
 
 
 def test_exact_mode_refuses_more_than_one_thread(path):

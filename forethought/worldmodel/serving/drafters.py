@@ -99,3 +99,6 @@ class CappedDraft:
 
     def __call__(self, input_ids: npt.NDArray[np.intc], /, **kwargs: Any) -> npt.NDArray[np.intc]:
         return np.asarray(self.inner(input_ids, **kwargs), dtype=np.intc)[: self.limit]
+
+    def __getattr__(self, name: str) -> Any:  # e.g. ``last_source``, for the simulator
+        return getattr(self.inner, name)
