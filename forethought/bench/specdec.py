@@ -310,14 +310,14 @@ def simulator_check(runs: dict[str, MethodRun], exact: bool = False) -> dict[str
     from forethought.worldmodel.serving.embedded import EXACT_VERIFY_BATCH
 
     check: dict[str, Any] = {}
-    for name, factory in DRAFTERS.items():
-        make = (lambda f=factory: CappedDraft(f(), EXACT_VERIFY_BATCH - 1)) if exact else factory
+    for name, make in DRAFTERS.items():
         run = runs[name]
         real = sum_counts([r.speculative for r in run.results])
         if any(r is None for r in run.rollouts):
             check[name] = {"real": real, "simulated": None, "equal": False}
             continue
-        simulated = replay(make(), [r for r in run.rollouts if r], n_ctx=N_CTX).counts()
+        drafter = CappedDraft(make(), EXACT_VERIFY_BATCH - 1) if exact else make()
+        simulated = replay(drafter, [r for r in run.rollouts if r], n_ctx=N_CTX).counts()
         check[name] = {"real": real, "simulated": simulated, "equal": real == simulated}
     return check
 

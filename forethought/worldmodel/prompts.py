@@ -5,7 +5,8 @@ the longest common prefix with the previous request. So every role (policy, worl
 critic) sends the same system preamble, then the goal, then the page, then its own
 instructions, and last what varies between sibling calls (the action, or the imagined
 path and outcome): a page is read once per step, not once per call, and siblings share
-their role's instructions too.
+their role's instructions too. The preamble also defines the notation for page changes,
+which the world model writes (``diff``) and the critic reads (every imagined outcome).
 
 Override any template by passing ``Prompts(policy=..., ...)`` or ``Prompts.from_file``.
 Templates are jinja2 strings.
