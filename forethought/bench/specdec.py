@@ -33,6 +33,8 @@ from forethought.worldmodel.drafting.baselines import (
     prompt_lookup,
 )
 from forethought.worldmodel.drafting.index import common_prefix
+from forethought.worldmodel.serving.drafters import CappedDraft
+from forethought.worldmodel.serving.embedded import EXACT_VERIFY_BATCH, EmbeddedEngine
 
 FORMATS = ("full", "diff", "nl")
 METHODS = ("none", "prompt-lookup", "ours")
@@ -114,8 +116,6 @@ class MethodRun:
 def _engine(
     model_path: Path, method: str, threads: int | None = None, exact: bool = False
 ) -> MethodRun:
-    from forethought.worldmodel.serving.embedded import EmbeddedEngine
-
     timer = TimedDraft(DRAFTERS[method]()) if method in DRAFTERS else None
     spec = "off" if timer is None else method
     engine = EmbeddedEngine(
@@ -306,9 +306,6 @@ def sim_entry(report: SimReport) -> dict[str, Any]:
 def simulator_check(runs: dict[str, MethodRun], exact: bool = False) -> dict[str, Any]:
     """The simulator's counts beside each real speculative run's, on that run's outputs
     (in exact mode, with the engine's draft cap)."""
-    from forethought.worldmodel.serving.drafters import CappedDraft
-    from forethought.worldmodel.serving.embedded import EXACT_VERIFY_BATCH
-
     check: dict[str, Any] = {}
     for name, make in DRAFTERS.items():
         run = runs[name]
