@@ -85,6 +85,7 @@ class BrowserEnv:
         self.guard: NavigationGuard | None = None
         self._inflight: set[Request] = set()
         self._idle = asyncio.Event()
+        self._requested = asyncio.Event()  # set by every request; cleared by ``_settle``
         self._verdict: Verdict | None = None
         self._done = False
         self._last: Observation | None = None
@@ -221,6 +222,7 @@ class BrowserEnv:
     def _on_request(self, request: Request) -> None:
         self._inflight.add(request)
         self._idle.clear()
+        self._requested.set()
 
     def _on_request_done(self, request: Request) -> None:
         self._inflight.discard(request)
@@ -230,8 +232,9 @@ class BrowserEnv:
     async def _settle(self) -> None:
         """Wait for load, network idle and a quiet DOM, each capped; never a fixed sleep.
 
-        Repeats while the quiet DOM left requests in flight (a script that navigates or
-        fetches after a timer), so that such requests, and the guard's verdicts on them,
+        Repeats while the quiet DOM left requests in flight (a script that fetches after a
+        timer), and waits for the request of a navigation that began meanwhile (a timer
+        that sets ``location``), so that such requests, and the guard's verdicts on them,
         belong to the step that caused them.
         """
         deadline = time.monotonic() + self.settle_cap_ms / 1000
@@ -243,7 +246,11 @@ class BrowserEnv:
                     await asyncio.wait_for(self._idle.wait(), timeout=max(left, 0.001))
                 left_ms = int((deadline - time.monotonic()) * 1000)
                 if left_ms > 0:
-                    await settle_dom(page, min(self.settle_quiet_ms, left_ms), left_ms)
+                    self._requested.clear()
+                    if await settle_dom(page, min(self.settle_quiet_ms, left_ms), left_ms):
+                        left = max(deadline - time.monotonic(), 0.001)
+                        await asyncio.wait_for(self._requested.wait(), timeout=left)
+                        continue
             except TimeoutError:
                 return
             except Exception as exc:  # navigated while waiting: wait for the new document

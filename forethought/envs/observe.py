@@ -71,22 +71,29 @@ async def element_handle(page: Page, element_id: str) -> ElementHandle | None:
 
 _SETTLE_JS = """([quiet, cap]) => new Promise((resolve) => {
   let timer = null;
-  const finish = () => {
-    observer.disconnect(); clearTimeout(timer); clearTimeout(limit); resolve();
+  const finish = (leaving) => {
+    observer.disconnect(); clearTimeout(timer); clearTimeout(limit);
+    removeEventListener("beforeunload", leave); resolve(leaving);
   };
+  const leave = () => finish(true);
   const observer = new MutationObserver(() => {
-    clearTimeout(timer); timer = setTimeout(finish, quiet);
+    clearTimeout(timer); timer = setTimeout(() => finish(false), quiet);
   });
   const all = { subtree: true, childList: true, attributes: true, characterData: true };
   observer.observe(document, all);
-  timer = setTimeout(finish, quiet);
-  const limit = setTimeout(finish, cap);
+  addEventListener("beforeunload", leave);
+  timer = setTimeout(() => finish(false), quiet);
+  const limit = setTimeout(() => finish(false), cap);
 })"""
 
 
-async def settle_dom(page: Page, quiet_ms: int, cap_ms: int) -> None:
-    """Return once the DOM has had no mutation for ``quiet_ms`` (at most ``cap_ms``)."""
-    await page.evaluate(_SETTLE_JS, [quiet_ms, cap_ms])
+async def settle_dom(page: Page, quiet_ms: int, cap_ms: int) -> bool:
+    """Wait until the DOM has had no mutation for ``quiet_ms`` (at most ``cap_ms``).
+
+    Returns True, at once, if the document began to navigate away meanwhile (a script's
+    timer set ``location``): its request may not have reached us yet.
+    """
+    return bool(await page.evaluate(_SETTLE_JS, [quiet_ms, cap_ms]))
 
 
 _MARKS_JS = """(marks) => {
