@@ -16,7 +16,7 @@ from typing import Any
 from markupsafe import Markup
 
 from forethought.agents.trace import HTML as TRACE_HTML
-from forethought.agents.trace import is_trace_dir
+from forethought.agents.trace import is_trace_dir, read_trace
 from forethought.agents.trace_html import html_environment, render_trace_html
 from forethought.eval import plots, stats
 from forethought.eval.store import COLUMNS, EpisodeRow, ResultsStore
@@ -44,7 +44,7 @@ class RunData:
             rows = sorted(store.rows(), key=lambda r: order.get(r.agent, len(order)))
             return cls(
                 dir=Path(out_dir),
-                rows=rows,
+                rows=[_with_finished_steps(Path(out_dir), row) for row in rows],
                 traps={k for k, v in info.items() if v["trap"]},
                 goals={task: v["goal"] for (task, _), v in info.items()},
                 config=config,
@@ -61,6 +61,14 @@ class ReportFiles:
     markdown: Path
     csv: Path
     plots: dict[str, Path] = field(default_factory=dict)
+
+
+def _with_finished_steps(out_dir: Path, row: EpisodeRow) -> EpisodeRow:
+    """A failed episode's row counted from its trace's finished steps (rows written
+    before the runner counted them show 0 steps and tokens; the counts are the same)."""
+    if row.error is None or not row.trace_path or not is_trace_dir(out_dir / row.trace_path):
+        return row
+    return row.counting(read_trace(out_dir / row.trace_path).steps)
 
 
 def _trace_href(report_dir: Path, run: RunData, row: EpisodeRow) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from forethought import __version__
-from forethought.agents.result import EpisodeResult
+from forethought.agents.result import EpisodeResult, StepRecord
 from forethought.envs.types import Task
 from forethought.eval.config import Episode, EvalConfig, EvalConfigError
 
@@ -76,10 +76,31 @@ class EpisodeRow(BaseModel):
 
     @classmethod
     def failed(
-        cls, episode: Episode, config: EvalConfig, error: str, trace_path: str, seconds: float
+        cls,
+        episode: Episode,
+        config: EvalConfig,
+        error: str,
+        trace_path: str,
+        seconds: float,
+        finished: Sequence[StepRecord] = (),
     ) -> EpisodeRow:
-        """A crashed or timed-out episode: a failure carrying its message."""
-        return cls(**_identity(episode, config, trace_path), error=error, seconds=seconds)
+        """A crashed or timed-out episode: a failure carrying its message, and the steps
+        and LLM usage of the steps it ``finished`` (from its trace)."""
+        row = cls(**_identity(episode, config, trace_path), error=error, seconds=seconds)
+        return row.counting(finished)
+
+    def counting(self, finished: Sequence[StepRecord]) -> EpisodeRow:
+        """This row with ``steps`` and LLM usage summed over ``finished`` step records:
+        what a killed episode had spent by its last finished step (the step in flight
+        is lost with the process)."""
+        return self.model_copy(
+            update={
+                "steps": len(finished),
+                "llm_calls": sum(s.usage.llm_calls for s in finished),
+                "prompt_tokens": sum(s.usage.prompt_tokens for s in finished),
+                "completion_tokens": sum(s.usage.completion_tokens for s in finished),
+            }
+        )
 
 
 def _identity(episode: Episode, config: EvalConfig, trace_path: str) -> dict[str, Any]:

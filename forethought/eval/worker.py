@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from forethought.agents.config import AgentConfig
 from forethought.agents.result import EpisodeResult
+from forethought.agents.trace import read_trace
 from forethought.eval.config import Episode, EvalConfig
 from forethought.eval.store import TRACES, EpisodeRow
 
@@ -87,7 +88,9 @@ def run_job(job: EpisodeJob, episode_fn: EpisodeFn | None = None) -> EpisodeRow:
 
 
 def failed_row(job: EpisodeJob, message: str, seconds: float) -> EpisodeRow:
-    return EpisodeRow.failed(job.episode, job.config, message, job.trace_rel, seconds)
+    """An error row that keeps the steps and usage the episode's trace shows finished."""
+    finished = read_trace(job.trace_dir).steps if job.trace_dir.is_dir() else []
+    return EpisodeRow.failed(job.episode, job.config, message, job.trace_rel, seconds, finished)
 
 
 def _die_with_parent(parent: int) -> None:

@@ -51,7 +51,12 @@ async def crash_on_cart_add(job: EpisodeJob) -> EpisodeResult:
 
 
 async def hang(job: EpisodeJob) -> EpisodeResult:
+    """Finishes two steps (5 LLM calls in all), then hangs in the third."""
     _log_call(job)
+    writer = TraceWriter(job.trace_dir)
+    for step, calls in ((0, 2), (1, 3)):
+        usage = UsageSummary(llm_calls=calls, prompt_tokens=100 * calls, completion_tokens=calls)
+        writer.append_step(StepRecord(step=step, url="/fake", page="", usage=usage))
     await asyncio.sleep(3600)
     raise AssertionError("unreachable")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from forethought.agents.result import EpisodeResult, StepRecord
+from forethought.agents.result import EpisodeResult, StepRecord, UsageSummary
 from forethought.agents.trace import TraceWriter
 from forethought.envs.types import Task
 from forethought.eval.config import Episode, EvalConfig
-from forethought.eval.report import build_report
+from forethought.eval.report import RunData, build_report
 from forethought.eval.stats import bootstrap_mean, paired
 from forethought.eval.store import EpisodeRow, ResultsStore
 
@@ -118,6 +118,29 @@ def test_compare_two_runs(tmp_path: Path) -> None:
     write_fixture(tmp_path / "wide", agents=["lookahead"], token_scale=2)
     md = build_report(tmp_path / "base", compare=tmp_path / "wide").markdown.read_text()
     assert "| lookahead [wide] | lookahead [base] | 8 | 75% | 75% | +0 [+0, +0] pts | 2.00× |" in md
+
+
+def test_a_failed_row_is_counted_from_its_finished_steps(tmp_path: Path) -> None:
+    """Rows from before the runner counted a killed episode's steps show 0 of everything;
+    the report counts them from the trace."""
+    config = EvalConfig(agents=["mcts"], tasks=["t1"])
+    ep = Episode(task=TASKS[0], agent="mcts", seed=0)
+    writer = TraceWriter(tmp_path / "traces" / ep.key)
+    for step, calls in ((0, 42), (1, 0)):
+        usage = UsageSummary(llm_calls=calls, prompt_tokens=1000 * calls, completion_tokens=calls)
+        writer.append_step(StepRecord(step=step, url="/shop", page="", usage=usage))
+    with ResultsStore(tmp_path) as store:
+        store.claim(config)
+        store.record_tasks([(TASKS[0], 0)])
+        store.record(EpisodeRow.failed(ep, config, "timed out", f"traces/{ep.key}", 900.0))
+    [row] = RunData.load(tmp_path).rows
+    assert (row.steps, row.llm_calls, row.prompt_tokens, row.completion_tokens) == (
+        2,
+        42,
+        42000,
+        42,
+    )
+    assert row.error == "timed out" and row.seconds == 900.0
 
 
 def test_report_on_a_folder_without_results(tmp_path: Path) -> None:

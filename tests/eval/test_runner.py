@@ -76,6 +76,8 @@ def test_timeouts_and_dead_workers_are_error_rows(tmp_path: Path) -> None:
     with ResultsStore(tmp_path / "die") as store:
         [dead] = store.rows()
     assert hung.error and "timed out after 2 s" in hung.error and not hung.success
+    counts = (hung.steps, hung.llm_calls, hung.prompt_tokens, hung.completion_tokens)
+    assert counts == (2, 5, 500, 5)  # what it spent in the steps it finished is kept
     assert dead.error and "worker process died (exit code 3)" in dead.error
 
 
