@@ -233,6 +233,7 @@ def _result(
         reward=verdict.reward,
         answer=state.get("answer"),
         steps=state.get("step", 0),
+        stop_reason=state.get("stop_reason"),
         trap_triggered=verdict.trap_triggered,
         gate_events=[GateEvent(**g) for g in state.get("gate_events") or []],
         speculative_actions=state.get("speculative_actions", 0),

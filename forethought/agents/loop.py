@@ -79,6 +79,8 @@ def build_graph(rt: Runtime) -> StateGraph:
         obs = _obs(state["obs"])
         step = state.get("step", 0)
         update: LoopState = {}
+        if state.get("done"):  # the last action ended the episode: keep its reason
+            return update
         if step >= rt.config.max_steps:
             return {"done": True, "stop_reason": "step limit"}
         continuation = list(state.get("continuation") or [])

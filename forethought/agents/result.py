@@ -73,6 +73,9 @@ class EpisodeResult(BaseModel):
     reward: float | None = None
     answer: str | None = None
     steps: int = 0
+    #: Why the agent stopped: ``stop``, ``step limit``, ``episode ended``, ``no valid
+    #: action proposed`` or ``dry run: …`` (``None`` if it never stopped on its own).
+    stop_reason: str | None = None
     trap_triggered: bool = False
     gate_events: list[GateEvent] = Field(default_factory=list)
     speculative_actions: int = 0
@@ -95,6 +98,7 @@ class EpisodeResult(BaseModel):
             "success": self.success,
             "answer": self.answer,
             "steps": self.steps,
+            "stop_reason": self.stop_reason,
             "llm_calls": self.usage.llm_calls,
             "completion_tokens": self.usage.completion_tokens,
             "seconds": round(self.seconds, 3),

@@ -237,7 +237,8 @@ class LiveView:
         c = self.console
         status = "[green]success[/green]" if result.success else "[red]not successful[/red]"
         c.print(
-            f"\n{status} in {result.steps} steps, {result.seconds:.0f} s; answer: {result.answer}"
+            f"\n{status} in {result.steps} steps, {result.seconds:.0f} s "
+            f"({result.stop_reason or 'not stopped'}); answer: {result.answer}"
         )
         u = result.usage
         c.print(

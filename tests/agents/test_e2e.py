@@ -60,6 +60,7 @@ def test_solve_json_and_trace_view(tmp_path):
         "success",
         "answer",
         "steps",
+        "stop_reason",
         "llm_calls",
         "completion_tokens",
         "seconds",
@@ -69,6 +70,8 @@ def test_solve_json_and_trace_view(tmp_path):
     }
     assert set(result["fidelity"]) == {"f1", "identity_f1", "n"}
     assert result["llm_calls"] >= 1 and 0 <= result["steps"] <= 2
+    reasons = {"stop", "step limit", "episode ended", "no valid action proposed"}
+    assert result["stop_reason"] in reasons
     assert "Step 0 planning" in proc.stderr  # the live view went to stderr
     folder = tmp_path / "runs" / result["run_id"]
     trace = read_trace(folder)

@@ -79,7 +79,7 @@ async def test_matching_imagined_path_runs_without_planning_again(tour, runs_hom
     result, plans = await _solve(tour, ReplayWorldModel(pages))
     assert result.speculative_actions == 1
     assert len(plans) == 2  # planned at a and at c; b → c ran from the imagined path
-    assert result.answer == "done"
+    assert result.answer == "done" and result.stop_reason == "stop"
 
 
 async def test_a_divergent_page_makes_the_agent_plan_again(tour, runs_home):
