@@ -19,6 +19,7 @@ from forethought.agents.config import AgentConfig
 from forethought.agents.episode import Approver, run_episode
 from forethought.agents.result import EpisodeResult
 from forethought.agents.runtime import Roles
+from forethought.envs.factory import EnvFactory, SuiteEnvs
 from forethought.envs.types import Action, Observation, Task
 from forethought.planner import Critic, Policy, WorldModel
 from forethought.worldmodel import registry
@@ -83,6 +84,7 @@ class Agent:
         critic: Critic[Observation, Action] | None = None,
         approver: Approver | None = None,
         headed: bool = False,
+        envs: EnvFactory | None = None,
         spec: str | None = None,
     ) -> None:
         self.config = config or AgentConfig()
@@ -97,7 +99,7 @@ class Agent:
         self.api_key = api_key
         self.custom = {"policy": policy, "world_model": world_model, "critic": critic}
         self.approver = approver
-        self.headed = headed
+        self.envs = envs or SuiteEnvs(headed=headed)
         self.spec = spec
         self._servers: dict[str, ManagedServer] = {}
         self._clients: dict[str, LLMClient] = {}
@@ -161,7 +163,7 @@ class Agent:
             resume=resume,
             events=events,
             approver=self.approver,
-            headed=self.headed,
+            envs=self.envs,
         )
 
     def run_sync(self, task_or_goal: Task | str, **kwargs: Any) -> EpisodeResult:

@@ -28,28 +28,14 @@ from forethought.agents.result import (
 )
 from forethought.agents.runtime import EventSink, Roles, Runtime
 from forethought.agents.trace import TraceWriter, new_run_id, read_trace, run_dir
-from forethought.envs.types import Observation, Task, Verdict
+from forethought.envs.factory import EnvFactory, SuiteEnvs
+from forethought.envs.types import Observation, ResumableEnvironment, Task, Verdict
 
 Approver = Callable[[dict[str, Any]], Awaitable[bool] | bool]
 
 
 class ResumeError(RuntimeError):
     """A run cannot be resumed (unknown, finished, or its configuration changed)."""
-
-
-def _setup_factory(folder: Path) -> Callable[[Task], Any]:
-    """Built-in sites keep their database in the run folder, so a resume finds it."""
-
-    def factory(task: Task) -> Any:
-        from forethought.envs.suites import make_setup
-
-        if task.suite == "builtin":
-            from forethought.envs.sites import BuiltinSetup, SiteServer
-
-            return BuiltinSetup(SiteServer(db_path=folder / "sites.db"))
-        return make_setup(task)
-
-    return factory
 
 
 def manifest_for(
@@ -85,11 +71,13 @@ async def run_episode(
     resume: bool = False,
     events: EventSink | None = None,
     approver: Approver | None = None,
-    headed: bool = False,
+    envs: EnvFactory | None = None,
 ) -> EpisodeResult:
-    """Run (or resume) one episode of ``task`` and return its result."""
-    from forethought.envs.browser import BrowserEnv
+    """Run (or resume) one episode of ``task`` and return its result.
 
+    ``envs`` makes the episode's environment (default: :class:`SuiteEnvs`, the task's
+    suite's own).
+    """
     run_id = run_id or new_run_id()
     folder = Path(folder) if folder else run_dir(run_id)
     models = models or {}
@@ -99,7 +87,7 @@ async def run_episode(
         _check_resumable(folder, manifest)
     else:
         trace.write_manifest(manifest)
-    env = BrowserEnv(_setup_factory(folder), headed=headed)
+    env = (envs or SuiteEnvs())(task, folder)
     started = time.perf_counter()
     restarted = False
     try:
@@ -174,14 +162,13 @@ async def _evaluate(env: Any, answer: str | None) -> Verdict:
 
 
 async def _restore(env: Any, task: Task, seed: int, folder: Path) -> tuple[Observation, bool]:
-    """Reopen the browser where the run was; restart episodes that cannot be restored."""
+    """Reopen the episode where the run was; restart episodes that cannot be reopened."""
     from forethought.envs.setup import RestoreUnsupported
 
     saved = folder / "browser.json"
-    if saved.exists():
-        data = json.loads(saved.read_text())
+    if saved.exists() and isinstance(env, ResumableEnvironment):
         try:
-            return await env.restore(task, data["url"], data["storage"]), False
+            return await env.reopen(task, json.loads(saved.read_text())), False
         except RestoreUnsupported:
             pass
     return await env.reset(task, seed), True

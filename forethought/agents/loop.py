@@ -17,7 +17,7 @@ from langgraph.types import interrupt
 from forethought.agents.gate import rule
 from forethought.agents.result import GateEvent, StepRecord, UsageSummary
 from forethought.agents.runtime import Runtime
-from forethought.envs.types import Action, ActionKind, Observation, Risk
+from forethought.envs.types import Action, ActionKind, Observation, ResumableEnvironment, Risk
 from forethought.planner import Cost, Memo, plan
 from forethought.worldmodel.fidelity import element_f1, measure
 from forethought.worldmodel.predictions import WMFormat, describe_change
@@ -356,16 +356,15 @@ def _candidate_record(rt: Runtime, obs: Observation, candidate: Any) -> dict[str
 
 
 async def save_browser(rt: Runtime) -> None:
-    """Keep the browser's storage state and URL in the run folder, for ``--resume``."""
-    saver = getattr(rt.env, "storage_state", None)
-    if saver is None:
+    """Keep what reopens the episode (URL, storage state) in the run folder, for resume."""
+    if not isinstance(rt.env, ResumableEnvironment):
         return
     try:
-        state = await saver()
-        url = rt.env.page.url  # type: ignore[attr-defined]
+        snapshot = await rt.env.snapshot()
     except Exception:  # no page, or a closed one: nothing to save
         return
-    (rt.run_dir / "browser.json").write_text(json.dumps({"url": url, "storage": state}))
+    if snapshot is not None:
+        (rt.run_dir / "browser.json").write_text(json.dumps(snapshot))
 
 
 def _record(

@@ -149,6 +149,16 @@ class BrowserEnv:
             raise RuntimeError("no episode is running; call reset(task) first")
         return dict(await self._context.storage_state())
 
+    async def snapshot(self) -> dict[str, Any] | None:
+        """The page's URL and storage state, for :meth:`reopen` (``None`` before reset)."""
+        if self._context is None or self._page is None or self._page.is_closed():
+            return None
+        return {"url": self._page.url, "storage": await self.storage_state()}
+
+    async def reopen(self, task: Task, snapshot: dict[str, Any]) -> Observation:
+        """:meth:`restore` from a :meth:`snapshot`."""
+        return await self.restore(task, snapshot["url"], snapshot["storage"])
+
     async def _open(
         self, task: Task, setup: TaskSetup, storage_state: dict[str, Any] | None = None
     ) -> Page:

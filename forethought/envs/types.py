@@ -226,7 +226,11 @@ class StepResult(BaseModel):
 
 @runtime_checkable
 class Environment(Protocol):
-    """Where actions really happen."""
+    """Where actions really happen. ``goal`` is the running episode's goal (some suites,
+    MiniWoB's and BrowserGym's, write it at reset)."""
+
+    @property
+    def goal(self) -> str: ...
 
     async def reset(self, task: Task, seed: int = 0) -> Observation: ...
 
@@ -235,3 +239,16 @@ class Environment(Protocol):
     async def evaluate(self, answer: str | None = None) -> Verdict: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class ResumableEnvironment(Environment, Protocol):
+    """An environment that can reopen an episode where a killed run left it."""
+
+    async def snapshot(self) -> dict[str, Any] | None:
+        """What :meth:`reopen` needs (JSON-serialisable), or ``None`` if nothing to save."""
+        ...
+
+    async def reopen(self, task: Task, snapshot: dict[str, Any]) -> Observation:
+        """Reopen the episode from ``snapshot``; raises ``RestoreUnsupported`` if it can't."""
+        ...
