@@ -7,10 +7,16 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# BrowserGym pins Playwright 1.44: the browser env and the adapter are also tested there.
+# BrowserGym pins Playwright 1.44: the browser env and the adapter are also tested there,
+# and `forethought eval --suite browsergym:…` runs there (with the embedded model: `local`).
+# The stamp names the extras, so changing them reinstalls.
 BG     := .venv-bg
-BG_STAMP := $(BG)/.installed
-BG_TESTS := tests/envs/test_browser.py tests/envs/test_miniwob.py tests/envs/test_browsergym.py
+BG_EXTRAS := browsergym,miniwob,local,dev
+comma  := ,
+BG_STAMP := $(BG)/.installed-$(subst $(comma),-,$(BG_EXTRAS))
+BG_TESTS := tests/envs/test_browser.py tests/envs/test_miniwob.py tests/envs/test_browsergym.py \
+	tests/envs/test_browsergym_actions.py tests/envs/test_browsergym_setup.py \
+	tests/envs/test_browsergym_eval.py
 DEMO_MODEL ?= qwen2.5-coder-1.5b-instruct
 TEST_MODEL ?= qwen2.5-coder-0.5b-instruct
 
@@ -41,10 +47,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install-bg: $(BG_STAMP)
 
-$(BG_STAMP): pyproject.toml
+$(BG)/bin/python:
 	$(PYTHON) -m venv $(BG)
 	$(BG)/bin/pip install -q --upgrade pip
-	$(BG)/bin/pip install -e '.[browsergym,miniwob,dev]'
+
+# After .venv (ordered first), llama-cpp-python comes from pip's wheel cache: no second build.
+$(BG_STAMP): pyproject.toml | $(BG)/bin/python $(STAMP)
+	$(BG)/bin/pip install -e '.[$(BG_EXTRAS)]'
 	touch $@
 
 browser:

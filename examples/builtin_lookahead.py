@@ -24,5 +24,5 @@ agent = Agent(
 result = agent.run_sync(args.task)
 print(f"success={result.success} steps={result.steps} answer={result.answer!r}")
 print(f"gate events: {[(e.action, e.decision) for e in result.gate_events]}")
-print(f"LLM calls: {result.usage.llm_calls}, completion tokens: {result.usage.completion_tokens}")
+print(f"LLM calls: {result.usage.calls}, completion tokens: {result.usage.completion_tokens}")
 print(f"trace: {result.trace_dir}")

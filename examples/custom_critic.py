@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from forethought import Agent, AgentConfig
 from forethought.planner import Cost, Score
-from forethought.worldmodel.roles import LLMCritic
+from forethought.worldmodel.critic import LLMCritic
 
 
 class StayOnSiteCritic:
@@ -48,4 +48,4 @@ agent = MyAgent(
     model=args.model,
 )
 result = agent.run_sync("What is the confirmation code of my Bluejet Airways booking?", site="mail")
-print(f"answer={result.answer!r} steps={result.steps} calls={result.usage.llm_calls}")
+print(f"answer={result.answer!r} steps={result.steps} calls={result.usage.calls}")

@@ -39,10 +39,10 @@ async def main() -> None:
             url=(folder / "index.html").as_uri(),
             allowed_origins=[folder.as_uri() + "/"],
         ):
-            if event["kind"] in ("planned", "gate", "acted"):
-                print(event["kind"], event.get("action"))
-            elif event["kind"] == "result":
-                print("answer:", event["result"].answer)
+            if event.kind in ("planned", "gate", "acted"):
+                print(event.kind, event.action)
+            elif event.kind == "result":
+                print("answer:", event.result.answer)
 
 
 asyncio.run(main())

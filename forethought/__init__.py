@@ -1,6 +1,6 @@
 """Forethought: web and GUI agents that look before they click."""
 
-__version__ = "0.1.0"
+from forethought.settings import __version__
 
 __all__ = ["Agent", "AgentConfig", "EpisodeResult", "__version__"]
 

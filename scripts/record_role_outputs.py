@@ -26,7 +26,10 @@ from typing import Any
 from forethought.bench.planner import PageSpec, open_pages
 from forethought.envs.grammar import ActionParseError, parse_action
 from forethought.envs.types import Action, ActionKind, Observation
+from forethought.settings import DEFAULT_MODEL, TEST_MODEL
 from forethought.worldmodel.client import LLMClient
+from forethought.worldmodel.critic import Judgement
+from forethought.worldmodel.policy import proposal_schema
 from forethought.worldmodel.predictions import (
     WMFormat,
     apply_prediction,
@@ -34,10 +37,9 @@ from forethought.worldmodel.predictions import (
     parse_prediction,
 )
 from forethought.worldmodel.prompts import Prompts
-from forethought.worldmodel.roles import Judgement, proposal_schema
 from forethought.worldmodel.serving.managed import embedded_server
 
-MODELS = ("qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct")
+MODELS = (TEST_MODEL, DEFAULT_MODEL)
 PAGES = (
     PageSpec("shop.cart-add"),
     PageSpec("mail.send-new-1"),
@@ -100,7 +102,7 @@ class Recorder:
                 "role": role,
                 "raw": reply.text,
                 "finish_reason": reply.finish_reason,
-                "usage": reply.usage.model_dump(),
+                "usage": reply.usage.as_dict(),
                 **extra,
             }
         )

@@ -15,18 +15,22 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from forethought import settings
 from forethought.agents.config import AgentConfig
-from forethought.agents.episode import Approver, run_episode
+from forethought.agents.episode import Approver, ResumeError, run_episode
+from forethought.agents.events import Event, EventSink, Finished
 from forethought.agents.result import EpisodeResult
 from forethought.agents.runtime import Roles
+from forethought.agents.trace import read_manifest, resolve_trace
 from forethought.envs.factory import EnvFactory, SuiteEnvs
 from forethought.envs.types import Action, Observation, Task
-from forethought.planner import Critic, Policy, WorldModel
+from forethought.planner import Critic, Policy, WMFormat, WorldModel
 from forethought.worldmodel import registry
 from forethought.worldmodel.client import LLMClient
-from forethought.worldmodel.predictions import WMFormat
-from forethought.worldmodel.roles import LLMCritic, LLMPolicy, LLMWorldModel
+from forethought.worldmodel.critic import LLMCritic
+from forethought.worldmodel.policy import LLMPolicy
 from forethought.worldmodel.serving.managed import ManagedServer
+from forethought.worldmodel.world_model import LLMWorldModel
 
 ROLES = ("policy", "world_model", "critic")
 
@@ -68,7 +72,12 @@ class Agent:
     ``qwen2.5-coder-1.5b-instruct``) is served for you; with ``base_url``, any
     OpenAI-compatible endpoint. ``role_models`` overrides one role's model
     (``{"critic": "…"}``). Pass ``policy``/``world_model``/``critic`` objects to plug in
-    your own implementations of the planner's protocols.
+    your own implementations of the planner's protocols, and ``envs`` (an
+    :class:`~forethought.envs.factory.EnvFactory`) to run tasks in your own environment.
+
+    In ``ask`` mode (``AgentConfig(on_irreversible="ask")``) an irreversible action waits
+    for ``approver``; without one, :meth:`run` returns a result with status
+    ``awaiting_approval`` and its ``approval`` request: answer it with :meth:`answer`.
     """
 
     def __init__(
@@ -91,7 +100,7 @@ class Agent:
         unknown = set(role_models or {}) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)}; roles are {', '.join(ROLES)}")
-        default = model or (None if base_url else registry.DEFAULT_MODEL)
+        default = model or (None if base_url else settings.DEFAULT_MODEL)
         self.models = {role: (role_models or {}).get(role) or default or "" for role in ROLES}
         if base_url is None and not all(self.models.values()):
             raise ValueError("give model= (or role_models for every role)")
@@ -145,7 +154,7 @@ class Agent:
         run_id: str | None = None,
         folder: Path | None = None,
         resume: bool = False,
-        events: Any = None,
+        events: EventSink | None = None,
     ) -> EpisodeResult:
         """Solve one task; returns the result (trace written under the run folder)."""
         task = make_task(
@@ -166,6 +175,34 @@ class Agent:
             envs=self.envs,
         )
 
+    async def answer(
+        self, run: EpisodeResult | str | Path, approve: bool, *, events: EventSink | None = None
+    ) -> EpisodeResult:
+        """Answer the approval request a run awaits (``approve=True`` runs the action), and
+        continue the run. ``run`` is its result, its run id or its folder."""
+        folder = Path(run.trace_dir or "") if isinstance(run, EpisodeResult) else None
+        try:
+            folder = resolve_trace(folder or run)  # type: ignore[arg-type]
+        except FileNotFoundError as err:
+            raise ResumeError(str(err)) from None
+        manifest = read_manifest(folder)
+        task = Task.model_validate(manifest["task"])
+        roles = await asyncio.to_thread(self.roles)
+        return await run_episode(
+            task,
+            self.config,
+            roles,
+            seed=manifest.get("seed", 0),
+            models=self.models,
+            run_id=folder.name,
+            folder=folder,
+            resume=True,
+            answer=approve,
+            events=events,
+            approver=self.approver,
+            envs=self.envs,
+        )
+
     def run_sync(self, task_or_goal: Task | str, **kwargs: Any) -> EpisodeResult:
         """:meth:`run` for code without an event loop; stops the model servers after."""
 
@@ -177,15 +214,15 @@ class Agent:
 
         return asyncio.run(main())
 
-    async def stream(self, task_or_goal: Task | str, **kwargs: Any) -> AsyncIterator[dict]:
+    async def stream(self, task_or_goal: Task | str, **kwargs: Any) -> AsyncIterator[Event]:
         """Yield step events (planning, candidates, gate decisions, actions) as they happen;
-        the last event is ``{"kind": "result", "result": EpisodeResult}``."""
-        queue: asyncio.Queue[dict | None] = asyncio.Queue()
+        the last one is :class:`~forethought.agents.events.Finished`, with the result."""
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
         job = asyncio.create_task(self.run(task_or_goal, events=queue.put_nowait, **kwargs))
         job.add_done_callback(lambda _: queue.put_nowait(None))
         while (event := await queue.get()) is not None:
             yield event
-        yield {"kind": "result", "result": await job}
+        yield Finished(result=await job)
 
     async def aclose(self) -> None:
         for client in self._clients.values():

@@ -14,24 +14,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
-from forethought import __version__
 from forethought.agents.config import AgentConfig
-from forethought.agents.loop import build_graph, save_browser
+from forethought.agents.events import ApprovalAsked, Ended, EventSink, Started
+from forethought.agents.pipeline import build_graph
+from forethought.agents.recording import save_browser
 from forethought.agents.result import (
+    ApprovalRequest,
     EpisodeResult,
+    EpisodeStatus,
     FidelitySummary,
-    GateEvent,
-    UsageSummary,
 )
-from forethought.agents.runtime import EventSink, Roles, Runtime
+from forethought.agents.runtime import Roles, Runtime
+from forethought.agents.state import CHECKPOINT_TYPES, LoopState, kept
 from forethought.agents.trace import TraceWriter, new_run_id, read_trace, run_dir
 from forethought.envs.factory import EnvFactory, SuiteEnvs
-from forethought.envs.types import Observation, ResumableEnvironment, Task, Verdict
+from forethought.envs.types import Environment, Observation, ResumableEnvironment, Task, Verdict
+from forethought.settings import __version__
 
-Approver = Callable[[dict[str, Any]], Awaitable[bool] | bool]
+#: How a person answers an approval request (``ask`` mode): True runs the action.
+Approver = Callable[[ApprovalRequest], Awaitable[bool] | bool]
 
 
 class ResumeError(RuntimeError):
@@ -69,14 +76,18 @@ async def run_episode(
     run_id: str | None = None,
     folder: Path | None = None,
     resume: bool = False,
+    answer: bool | None = None,
     events: EventSink | None = None,
     approver: Approver | None = None,
     envs: EnvFactory | None = None,
 ) -> EpisodeResult:
     """Run (or resume) one episode of ``task`` and return its result.
 
-    ``envs`` makes the episode's environment (default: :class:`SuiteEnvs`, the task's
-    suite's own).
+    - ``envs`` makes the episode's environment (default: :class:`SuiteEnvs`, the task's
+      suite's own).
+    - In ``ask`` mode an irreversible action waits for ``approver``; without one, the
+      result has status ``awaiting_approval`` and the run stays resumable: resume it with
+      ``answer`` (True runs the action), or with an ``approver`` to ask again.
     """
     run_id = run_id or new_run_id()
     folder = Path(folder) if folder else run_dir(run_id)
@@ -89,69 +100,109 @@ async def run_episode(
         trace.write_manifest(manifest)
     env = (envs or SuiteEnvs())(task, folder)
     started = time.perf_counter()
-    restarted = False
     try:
-        if resume:
-            obs, restarted = await _restore(env, task, seed, folder)
-        else:
-            obs = await env.reset(task, seed)
-        goal = env.goal
-        if hasattr(roles.world_model, "with_goal"):
-            roles = Roles(roles.policy, roles.world_model.with_goal(goal), roles.critic)
-        rt = Runtime(task, env, roles, config, folder, trace, events, approver=approver)
+        obs, restarted = await _open(env, task, seed, folder, resume)
+        rt = Runtime(task, env, _bind_goal(roles, env.goal), config, folder, trace, events)
         await save_browser(rt)
-        await rt.emit("start", 0, goal=goal, url=obs.url, run_id=run_id)
-        state = await _drive(rt, run_id, obs, resume and not restarted)
-        answer = state.get("answer")
-        verdict = await _evaluate(env, answer)
+        await rt.emit(Started(goal=rt.goal, url=obs.url, run_id=run_id))
+        drive = _Driver(rt, run_id, approver)
+        state, waiting = await drive.run(obs, resume and not restarted, answer)
+        verdict = None if waiting else await _evaluate(env, state.answer)
     finally:
         await env.close()
     result = _result(run_id, task, config, seed, models, state, verdict, folder, restarted)
+    result.approval = waiting
     result.seconds = time.perf_counter() - started
-    trace.write_result(result)
+    if verdict is not None:  # a run awaiting approval stays resumable: no result.json
+        trace.write_result(result)
     recorded = read_trace(folder)
-    result.trajectory = recorded.steps
-    result.trees = recorded.trees
-    await rt.emit("end", result.steps, success=result.success, answer=result.answer)
+    result.trajectory, result.trees = recorded.steps, recorded.trees
+    await rt.emit(
+        Ended(step=result.steps, success=result.success, answer=result.answer, status=result.status)
+    )
     return result
 
 
-async def _drive(rt: Runtime, run_id: str, obs: Observation, resuming: bool) -> dict[str, Any]:
-    """Run the graph to its end, answering approval interrupts."""
-    db = rt.run_dir / "checkpoints.sqlite"
-    cfg = {"configurable": {"thread_id": run_id}, "recursion_limit": 40 * rt.config.max_steps}
-    async with AsyncSqliteSaver.from_conn_string(str(db)) as saver:
-        graph = build_graph(rt).compile(checkpointer=saver)
-        dumped = obs.model_dump(mode="json", exclude={"screenshot"})
-        if resuming:
-            snapshot = await graph.aget_state(cfg)
-            step = snapshot.values.get("step", 0)
-            last = rt.intents.last_step()
-            if last is not None and last >= step:
-                step = last + 1  # that action was attempted: never repeat it
-            update = {"obs": dumped, "step": step, "pending": None, "continuation": []}
-            await graph.aupdate_state(cfg, update, as_node="act")
-            payload: Any = None
-        else:
-            payload = {"obs": dumped, "step": 0}
-        while True:
-            out = await graph.ainvoke(payload, cfg)
-            interrupts = out.get("__interrupt__") if isinstance(out, dict) else None
-            if not interrupts:
-                return dict(out)
-            request = interrupts[0].value
-            await rt.emit("approval", **request)
-            answer = await _ask(rt.approver, request)
-            payload = Command(resume=answer)
+def _bind_goal(roles: Roles, goal: str) -> Roles:
+    """Roles whose world model knows the goal (it is part of the shared prompt prefix)."""
+    with_goal = getattr(roles.world_model, "with_goal", None)
+    return Roles(roles.policy, with_goal(goal), roles.critic) if with_goal else roles
 
 
-async def _ask(approver: Approver | None, request: dict[str, Any]) -> bool:
-    if approver is None:
-        return False
+class _Driver:
+    """Runs the loop's graph to its end (or to an unanswered approval request)."""
+
+    def __init__(self, rt: Runtime, run_id: str, approver: Approver | None) -> None:
+        self.rt, self.approver = rt, approver
+        self.cfg = {
+            "configurable": {"thread_id": run_id},
+            "recursion_limit": 40 * rt.config.max_steps,
+        }
+
+    async def run(
+        self, obs: Observation, resuming: bool, answer: bool | None
+    ) -> tuple[LoopState, ApprovalRequest | None]:
+        db = self.rt.run_dir / "checkpoints.sqlite"
+        async with aiosqlite.connect(db) as conn:
+            serde = JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)
+            saver = AsyncSqliteSaver(conn, serde=serde)
+            graph = build_graph(self.rt).compile(checkpointer=saver)
+            payload = await self._first_input(graph, obs, resuming, answer)
+            while True:
+                await graph.ainvoke(payload, self.cfg)
+                snapshot = await graph.aget_state(self.cfg)
+                state = LoopState.model_validate(snapshot.values)
+                if not snapshot.interrupts:
+                    return state, None
+                request: ApprovalRequest = snapshot.interrupts[0].value
+                await self.rt.emit(ApprovalAsked(step=request.step, request=request))
+                if self.approver is None:
+                    return state, request
+                payload = Command(resume=await _ask(self.approver, request))
+
+    async def _first_input(
+        self, graph: CompiledStateGraph, obs: Observation, resuming: bool, answer: bool | None
+    ) -> Any:
+        """The graph's input: a new state, a person's answer, or ``None`` to go on."""
+        snapshot = await graph.aget_state(self.cfg) if resuming else None
+        waiting = bool(snapshot and snapshot.interrupts)
+        if answer is not None and not waiting:
+            raise ResumeError("the run has no approval request waiting for an answer")
+        if snapshot is None:
+            return {"obs": kept(obs), "step": 0}
+        if waiting:  # the gate asks again (cheaply: nothing is imagined or scored twice)
+            return None if answer is None else Command(resume=answer)
+        step = snapshot.values.get("step", 0)
+        last = self.rt.intents.last_step()
+        if last is not None and last >= step:
+            step = last + 1  # that action was attempted: never repeat it
+        update = {"obs": kept(obs), "step": step, "pending": None, "continuation": []}
+        await graph.aupdate_state(self.cfg, update, as_node="act")
+        return None
+
+
+async def _ask(approver: Approver, request: ApprovalRequest) -> bool:
     answer = approver(request)
     if isinstance(answer, Awaitable):
         answer = await answer
     return bool(answer)
+
+
+async def _open(
+    env: Environment, task: Task, seed: int, folder: Path, resume: bool
+) -> tuple[Observation, bool]:
+    """Start the episode, or reopen it where the run was; ``True`` if it had to restart."""
+    from forethought.envs.setup import RestoreUnsupported
+
+    saved = folder / "browser.json"
+    if not resume:
+        return await env.reset(task, seed), False
+    if saved.exists() and isinstance(env, ResumableEnvironment):
+        try:
+            return await env.reopen(task, json.loads(saved.read_text())), False
+        except RestoreUnsupported:
+            pass
+    return await env.reset(task, seed), True
 
 
 async def _evaluate(env: Any, answer: str | None) -> Verdict:
@@ -159,19 +210,6 @@ async def _evaluate(env: Any, answer: str | None) -> Verdict:
         return await env.evaluate(answer)
     except Exception as err:  # a custom goal on a built-in site has no verifier
         return Verdict(success=False, detail=f"not verified: {err}")
-
-
-async def _restore(env: Any, task: Task, seed: int, folder: Path) -> tuple[Observation, bool]:
-    """Reopen the episode where the run was; restart episodes that cannot be reopened."""
-    from forethought.envs.setup import RestoreUnsupported
-
-    saved = folder / "browser.json"
-    if saved.exists() and isinstance(env, ResumableEnvironment):
-        try:
-            return await env.reopen(task, json.loads(saved.read_text())), False
-        except RestoreUnsupported:
-            pass
-    return await env.reset(task, seed), True
 
 
 def _check_resumable(folder: Path, manifest: dict[str, Any]) -> None:
@@ -201,34 +239,36 @@ def _result(
     config: AgentConfig,
     seed: int,
     models: dict[str, str],
-    state: dict[str, Any],
-    verdict: Verdict,
+    state: LoopState,
+    verdict: Verdict | None,
     folder: Path,
     restarted: bool,
 ) -> EpisodeResult:
-    fidelity = state.get("fidelity") or []
-    f1s = [f["f1"] for f in fidelity if f.get("f1") is not None]
-    ids = [f["identity_f1"] for f in fidelity if f.get("f1") is not None]
-    changes = [f["change_f1"] for f in fidelity if f.get("change_f1") is not None]
+    scored = [f for f in state.fidelity if f.f1 is not None]
+    changes = [f.change_f1 for f in state.fidelity if f.change_f1 is not None]
     return EpisodeResult(
         run_id=run_id,
         task_id=task.id,
-        agent=config.agent,
+        agent=config.agent.value,
         seed=seed,
         model=models.get("policy", ""),
-        success=verdict.success,
-        reward=verdict.reward,
-        answer=state.get("answer"),
-        steps=state.get("step", 0),
-        stop_reason=state.get("stop_reason"),
-        trap_triggered=verdict.trap_triggered,
-        gate_events=[GateEvent(**g) for g in state.get("gate_events") or []],
-        speculative_actions=state.get("speculative_actions", 0),
-        speculative_calls_saved=state.get("speculative_calls_saved", 0),
+        status=EpisodeStatus.AWAITING_APPROVAL if verdict is None else EpisodeStatus.FINISHED,
+        success=bool(verdict and verdict.success),
+        reward=verdict.reward if verdict else None,
+        answer=state.answer,
+        steps=state.step,
+        stop_reason=state.stop_reason.value if state.stop_reason else None,
+        trap_triggered=bool(verdict and verdict.trap_triggered),
+        gate_events=state.gate_events,
+        speculative_actions=state.speculative_actions,
+        speculative_calls_saved=state.speculative_calls_saved,
         fidelity=FidelitySummary(
-            f1=_mean(f1s), identity_f1=_mean(ids), change_f1=_mean(changes), n=len(fidelity)
+            f1=_mean([f.f1 for f in scored if f.f1 is not None]),
+            identity_f1=_mean([f.identity_f1 for f in scored]),
+            change_f1=_mean(changes),
+            n=len(state.fidelity),
         ),
-        usage=UsageSummary.model_validate(state.get("usage") or {}),
+        usage=state.usage,
         restarted=restarted,
         trace_dir=str(folder),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forethought.agents.config import AgentConfig
+from forethought.agents.config import AgentConfig, OnIrreversible
 from forethought.agents.result import GateDecision
 from forethought.envs.types import Action, Risk
 
@@ -26,28 +26,27 @@ class GateRuling:
     ask: bool = False
     reason: str = ""
 
-    @property
-    def executes(self) -> bool:
-        return self.decision in ("allowed", "approved")
-
 
 def rule(action: Action, score: float | None, config: AgentConfig) -> GateRuling:
     """The gate's ruling on ``action`` whose imagined outcome scored ``score`` (or not yet)."""
     risky = action.risk is not Risk.SAFE
     if config.dry_run and risky:
-        return GateRuling("dry_run", reason="dry run: risky actions are shown, never executed")
+        return GateRuling(
+            GateDecision.DRY_RUN, reason="dry run: risky actions are shown, never executed"
+        )
     if not config.gate or not risky:
-        return GateRuling("allowed")
+        return GateRuling(GateDecision.ALLOWED)
     if score is None:
         return GateRuling(None, needs_score=True, reason="risky action not scored yet")
     if action.risk is Risk.STATE_CHANGING:
-        return GateRuling("allowed", reason=f"imagined outcome scored {score:.2f}")
+        return GateRuling(GateDecision.ALLOWED, reason=f"imagined outcome scored {score:.2f}")
     if score < config.gate_threshold:
         return GateRuling(
-            "blocked", reason=f"imagined outcome scored {score:.2f} < {config.gate_threshold}"
+            GateDecision.BLOCKED,
+            reason=f"imagined outcome scored {score:.2f} < {config.gate_threshold}",
         )
-    if config.on_irreversible == "deny":
-        return GateRuling("denied", reason="--on-irreversible deny")
-    if config.on_irreversible == "ask":
+    if config.on_irreversible is OnIrreversible.DENY:
+        return GateRuling(GateDecision.DENIED, reason="--on-irreversible deny")
+    if config.on_irreversible is OnIrreversible.ASK:
         return GateRuling(None, ask=True, reason=f"imagined outcome scored {score:.2f}")
-    return GateRuling("allowed", reason=f"imagined outcome scored {score:.2f}")
+    return GateRuling(GateDecision.ALLOWED, reason=f"imagined outcome scored {score:.2f}")

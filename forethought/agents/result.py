@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
-GateDecision = Literal["allowed", "approved", "denied", "blocked", "dry_run", "not_scored"]
+from forethought.planner import Cost
+from forethought.worldmodel.fidelity import Fidelity
+
+
+class GateDecision(StrEnum):
+    """What the safety gate ruled on an action."""
+
+    ALLOWED = "allowed"
+    APPROVED = "approved"
+    DENIED = "denied"
+    BLOCKED = "blocked"
+    DRY_RUN = "dry_run"
+    NOT_SCORED = "not_scored"
+
+
+class EpisodeStatus(StrEnum):
+    """Whether an episode ended, or waits for a person to answer an approval request."""
+
+    FINISHED = "finished"
+    AWAITING_APPROVAL = "awaiting_approval"
 
 
 class GateEvent(BaseModel):
@@ -20,6 +40,41 @@ class GateEvent(BaseModel):
     reason: str = ""
 
 
+class ApprovalRequest(BaseModel):
+    """What the gate asks a person before an irreversible action (``ask`` mode)."""
+
+    step: int
+    action: str
+    risk: str
+    score: float | None
+    imagined: str = Field(description="The imagined outcome, in words.")
+
+
+class CandidateRecord(BaseModel):
+    """One candidate action of a decision, as traces and live views show it."""
+
+    action: str
+    risk: str
+    prior: float
+    score: float | None = None
+    visits: int = 0
+    prediction: str | None = None
+
+
+_LEGACY_USAGE = {"llm_calls": "calls", "llm_seconds": "seconds"}
+
+
+def _usage(value: Any) -> Any:
+    """Usage as :class:`Cost`; traces written before it used ``llm_calls``/``llm_seconds``."""
+    if isinstance(value, dict):
+        return {_LEGACY_USAGE.get(k, k): v for k, v in value.items()}
+    return value
+
+
+#: LLM usage in results and traces: the planner's :class:`Cost`, the one usage type.
+Usage = Annotated[Cost, BeforeValidator(_usage)]
+
+
 class FidelitySummary(BaseModel):
     """Mean world-model fidelity over the executed actions that had a prediction."""
 
@@ -29,16 +84,6 @@ class FidelitySummary(BaseModel):
     n: int = 0
 
 
-class UsageSummary(BaseModel):
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-    llm_seconds: float = 0.0
-    draft_tokens: int = 0
-    accepted_tokens: int = 0
-
-
 class StepRecord(BaseModel):
     """One real step: what was seen, imagined, scored, decided and done."""
 
@@ -46,7 +91,7 @@ class StepRecord(BaseModel):
     url: str
     title: str = ""
     page: str = Field(description="The observation as the models read it.")
-    candidates: list[dict[str, Any]] = Field(default_factory=list)
+    candidates: list[CandidateRecord] = Field(default_factory=list)
     action: str | None = None
     risk: str | None = None
     score: float | None = None
@@ -55,8 +100,8 @@ class StepRecord(BaseModel):
     speculative: bool = False
     executed: bool = False
     error: str | None = None
-    fidelity: dict[str, Any] | None = None
-    usage: UsageSummary = Field(default_factory=UsageSummary)
+    fidelity: Fidelity | None = None
+    usage: Usage = Field(default_factory=Cost)
     seconds: float = 0.0
     tree_file: str | None = None
 
@@ -69,19 +114,22 @@ class EpisodeResult(BaseModel):
     agent: str
     seed: int = 0
     model: str = ""
+    status: EpisodeStatus = EpisodeStatus.FINISHED
+    #: The question a person must answer (``status == awaiting_approval``); answer it with
+    #: :meth:`forethought.Agent.answer`.
+    approval: ApprovalRequest | None = None
     success: bool = False
     reward: float | None = None
     answer: str | None = None
     steps: int = 0
-    #: Why the agent stopped: ``stop``, ``step limit``, ``episode ended``, ``no valid
-    #: action proposed`` or ``dry run: …`` (``None`` if it never stopped on its own).
+    #: Why the agent stopped (a ``StopReason`` value; ``None`` if it never stopped).
     stop_reason: str | None = None
     trap_triggered: bool = False
     gate_events: list[GateEvent] = Field(default_factory=list)
     speculative_actions: int = 0
     speculative_calls_saved: int = 0
     fidelity: FidelitySummary = Field(default_factory=FidelitySummary)
-    usage: UsageSummary = Field(default_factory=UsageSummary)
+    usage: Usage = Field(default_factory=Cost)
     seconds: float = 0.0
     restarted: bool = False
     error: str | None = None
@@ -95,11 +143,12 @@ class EpisodeResult(BaseModel):
         """The ``solve --json`` object."""
         return {
             "run_id": self.run_id,
+            "status": self.status.value,
             "success": self.success,
             "answer": self.answer,
             "steps": self.steps,
             "stop_reason": self.stop_reason,
-            "llm_calls": self.usage.llm_calls,
+            "llm_calls": self.usage.calls,
             "completion_tokens": self.usage.completion_tokens,
             "seconds": round(self.seconds, 3),
             "gate_events": [e.model_dump() for e in self.gate_events],

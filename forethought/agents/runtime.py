@@ -1,21 +1,20 @@
-"""What one episode runs with: the env, the roles, the trace, the intent log, events."""
+"""What one episode runs with: the env, the roles, imagination, the trace, events."""
 
 from __future__ import annotations
 
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from forethought.agents.config import AgentConfig
+from forethought.agents.events import Event, EventSink
+from forethought.agents.imagining import ImaginingService
 from forethought.envs.types import Action, Environment, Observation, Task
-from forethought.planner import Critic, Memo, Policy, WorldModel
-
-#: Called (or awaited) with each step event: ``{"kind": ..., "step": ..., ...}``.
-EventSink = Callable[[dict[str, Any]], Awaitable[None] | None]
+from forethought.planner import Critic, Memo, Policy, SearchTree, WorldModel
 
 
 @dataclass
@@ -71,11 +70,13 @@ class Runtime:
     run_dir: Path
     trace: Any  # forethought.agents.trace.TraceWriter
     events: EventSink | None = None
-    memo: Memo = field(default_factory=Memo)
-    tree: Any = None  # the last decision's SearchTree, for reuse
+    memo: Memo[Observation, Action] = field(default_factory=Memo)
+    tree: SearchTree[Observation, Action] | None = None  # the last decision's, for reuse
     last_action: Action | None = None
-    #: How a person answers approval requests in ``ask`` mode (None = deny).
-    approver: Callable[[dict[str, Any]], Awaitable[bool] | bool] | None = None
+    imagining: ImaginingService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.imagining = ImaginingService(self.roles.world_model, self.roles.critic)
 
     @property
     def intents(self) -> IntentLog:
@@ -83,11 +84,11 @@ class Runtime:
 
     @property
     def goal(self) -> str:
-        return getattr(self.env, "goal", None) or self.task.goal
+        return self.env.goal or self.task.goal
 
-    async def emit(self, kind: str, step: int = 0, **data: Any) -> None:
+    async def emit(self, event: Event) -> None:
         if self.events is None:
             return
-        result = self.events({"kind": kind, "step": step, **data})
+        result = self.events(event)
         if isinstance(result, Awaitable):
             await result

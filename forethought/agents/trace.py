@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from forethought.agents.result import EpisodeResult, StepRecord, UsageSummary
-from forethought.worldmodel import registry
+from forethought import settings
+from forethought.agents.result import EpisodeResult, StepRecord, Usage
+from forethought.planner import Cost
 
 MANIFEST = "manifest.json"
 STEPS = "steps.jsonl"
@@ -46,7 +47,7 @@ def new_run_id() -> str:
 
 def runs_dir() -> Path:
     """``$FORETHOUGHT_HOME/runs``."""
-    return registry.home() / "runs"
+    return settings.runs_dir()
 
 
 def run_dir(run_id: str) -> Path:
@@ -127,9 +128,8 @@ class TraceWriter:
         _write_atomic(self.dir / rel, png)
         return rel
 
-    def write_usage(self, usage: UsageSummary | dict[str, Any]) -> None:
-        data = usage.model_dump() if isinstance(usage, UsageSummary) else usage
-        _write_atomic(self.dir / USAGE, _dump(data))
+    def write_usage(self, usage: Cost) -> None:
+        _write_atomic(self.dir / USAGE, _dump(usage.as_dict()))
 
     def write_result(self, result: EpisodeResult) -> None:
         """Writes ``result.json`` and the episode's ``usage.json``."""
@@ -147,7 +147,7 @@ class Trace:
     steps: list[StepRecord] = field(default_factory=list)
     trees: dict[int, dict[str, Any]] = field(default_factory=dict)
     screenshots: dict[int, str] = field(default_factory=dict)
-    usage: dict[str, Any] | None = None
+    usage: Cost | None = None
     result: EpisodeResult | None = None
     skipped_lines: int = 0
 
@@ -164,6 +164,14 @@ def _files_by_step(folder: Path, suffix: str) -> dict[int, Path]:
         if number.isdigit():
             out[int(number)] = path
     return out
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The run's ``manifest.json`` (task, seed, config, models)."""
+    manifest = _read_json(Path(directory) / MANIFEST)
+    if manifest is None:
+        raise TraceNotFound(f"no manifest.json in {directory}")
+    return manifest
 
 
 def read_trace(directory: str | Path) -> Trace:
@@ -188,7 +196,8 @@ def read_trace(directory: str | Path) -> Trace:
             continue
     for step, path in _files_by_step(base / SCREENSHOTS, ".png").items():
         trace.screenshots[step] = f"{SCREENSHOTS}/{path.name}"
-    trace.usage = _read_json(base / USAGE)
+    usage = _read_json(base / USAGE)
+    trace.usage = None if usage is None else TypeAdapter(Usage).validate_python(usage)
     result = _read_json(base / RESULT)
     if result is not None:
         trace.result = EpisodeResult.model_validate(result)

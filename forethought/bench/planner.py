@@ -43,13 +43,14 @@ from forethought.envs.sites import BuiltinSetup
 from forethought.envs.sites.tasks import lookup
 from forethought.envs.suites import load_tasks
 from forethought.envs.types import Action, ActionKind, Observation
-from forethought.planner import PlannerOptions, plan
-from forethought.worldmodel import registry
+from forethought.planner import PlannerOptions, WMFormat, plan
+from forethought.settings import TEST_MODEL
 from forethought.worldmodel.client import LLMClient
-from forethought.worldmodel.predictions import WMFormat
+from forethought.worldmodel.critic import LLMCritic
+from forethought.worldmodel.policy import LLMPolicy
 from forethought.worldmodel.prompts import Prompts
-from forethought.worldmodel.roles import LLMCritic, LLMPolicy, LLMWorldModel
 from forethought.worldmodel.serving.managed import embedded_server
+from forethought.worldmodel.world_model import LLMWorldModel
 
 OURS = "lookahead/diff"
 WEBDREAMER = "webdreamer"
@@ -146,7 +147,7 @@ def llm_roles(
     """The LLM policy, world model and critic that ``options`` asks for, on one client."""
     return (
         LLMPolicy(client),
-        LLMWorldModel(client, WMFormat(options.wm_format), goal=goal),
+        LLMWorldModel(client, options.wm_format, goal=goal),
         LLMCritic(client, samples=options.critic_samples, rubric=options.critic_rubric == "coarse"),
     )
 
@@ -192,7 +193,7 @@ async def decide(client: LLMClient, config: Config, page: BenchPage) -> Decision
         calls=cost.calls,
         completion_tokens=cost.completion_tokens,
         prompt_tokens=cost.prompt_tokens,
-        read_tokens=cost.prompt_tokens - cost.cached_tokens,
+        read_tokens=cost.read_tokens,
         page_tokens=tokens,
         wall_s=round(wall, 2),
     )
@@ -278,9 +279,7 @@ def total_units(full: bool) -> int:
     return 3 + len(planned(full))
 
 
-def run_bench(
-    progress: Progress, *, full: bool = False, model: str = registry.TEST_MODEL
-) -> dict[str, Any]:
+def run_bench(progress: Progress, *, full: bool = False, model: str = TEST_MODEL) -> dict[str, Any]:
     """Run the benchmark (see the module docstring) and return its figures."""
     progress("observing pages", 0)
     pages = asyncio.run(open_pages(PAGES if full else PAGES[:2]))

@@ -213,9 +213,9 @@ def _token_counter(model: str) -> Count:
 
 
 def main() -> None:
-    from forethought.worldmodel import registry
+    from forethought.settings import TEST_MODEL
 
-    workload = record(_token_counter(registry.TEST_MODEL), log=lambda s: print(s, file=sys.stderr))
+    workload = record(_token_counter(TEST_MODEL), log=lambda s: print(s, file=sys.stderr))
     WORKLOAD.parent.mkdir(parents=True, exist_ok=True)
     WORKLOAD.write_text(json.dumps(workload, indent=1, ensure_ascii=False) + "\n")
     sizes = {f: sum(len(g["tasks"][f]) for g in workload["groups"]) for f in FORMATS}

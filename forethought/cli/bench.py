@@ -77,10 +77,11 @@ def bench_specdec(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from forethought.bench import specdec
+    from forethought.settings import TEST_MODEL
     from forethought.worldmodel import registry
 
     prompts = specdec.load_workload(full)
-    path = registry.pull(model or registry.TEST_MODEL)
+    path = registry.pull(model or TEST_MODEL)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -120,7 +121,7 @@ def bench_planner(
     )
 
     from forethought.bench.planner import run_bench, total_units
-    from forethought.worldmodel import registry
+    from forethought.settings import TEST_MODEL
 
     console = Console(stderr=True)
     with Progress(
@@ -135,7 +136,7 @@ def bench_planner(
         def advance(label: str, n: int) -> None:
             bar.update(job, advance=n, description=label)
 
-        result = run_bench(advance, full=full, model=model or registry.TEST_MODEL)
+        result = run_bench(advance, full=full, model=model or TEST_MODEL)
     if json_out:
         typer.echo(json.dumps(result))
         return

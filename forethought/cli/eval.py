@@ -10,7 +10,7 @@ from rich.console import Console
 
 from forethought.cli import options as opts
 from forethought.cli.app import app
-from forethought.worldmodel import registry
+from forethought.settings import DEFAULT_MODEL
 
 
 class Backend(StrEnum):
@@ -40,7 +40,7 @@ def eval_command(
     workers: int = typer.Option(1, help="Episodes at once (they share one model server)."),
     backend: Backend = typer.Option(Backend.local, help="local processes, or a Ray cluster."),
     address: str = typer.Option(None, help="Ray cluster address (--backend ray)."),
-    model: str = typer.Option(registry.DEFAULT_MODEL, help="Model for every role."),
+    model: str = typer.Option(DEFAULT_MODEL, help="Model for every role."),
     base_url: str = typer.Option(
         None, help="An OpenAI-compatible endpoint (default: start the embedded server)."
     ),

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from rich.table import Table
 
 from forethought.cli.app import app
+from forethought.settings import DEFAULT_MODEL, TEST_MODEL
 from forethought.worldmodel import registry
 
 models_app = typer.Typer(help="Embedded models: list, pull (download and verify), path.")
@@ -20,7 +21,7 @@ err = Console(stderr=True)
 @models_app.command("list")
 def list_models(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the embedded models and whether each is pulled."""
-    use = {registry.DEFAULT_MODEL: "default (all roles)", registry.TEST_MODEL: "tests"}
+    use = {DEFAULT_MODEL: "default (all roles)", TEST_MODEL: "tests"}
     rows = [
         {
             "name": name,

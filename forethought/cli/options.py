@@ -7,16 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from forethought.planner import WMFormat
+
 
 class Switch(StrEnum):
     on = "on"
     off = "off"
-
-
-class Format(StrEnum):
-    diff = "diff"
-    nl = "nl"
-    full = "full"
 
 
 Candidates = Annotated[int | None, typer.Option(help="Candidate actions per decision (K).")]
@@ -26,7 +22,7 @@ BudgetSims = Annotated[int | None, typer.Option(help="Simulate calls per decisio
 BudgetTokens = Annotated[int | None, typer.Option(help="LLM tokens per decision, at most.")]
 BudgetSeconds = Annotated[float | None, typer.Option(help="Seconds per decision, at most.")]
 CriticSamples = Annotated[int | None, typer.Option(help="Critic samples averaged per score.")]
-WMFormatOption = Annotated[Format | None, typer.Option(help="World-model prediction format.")]
+WMFormatOption = Annotated[WMFormat | None, typer.Option(help="World-model prediction format.")]
 GateThreshold = Annotated[float, typer.Option(help="Score an irreversible action needs.")]
 NoSpeculate = Annotated[
     bool, typer.Option("--no-speculate", help="Plan again after every real step.")
@@ -41,7 +37,7 @@ def planner_overrides(
     budget_tokens: int | None,
     budget_seconds: float | None,
     critic_samples: int | None,
-    wm_format: Format | None,
+    wm_format: WMFormat | None,
 ) -> dict[str, Any]:
     """The planner options a user set (``AgentConfig.planner``)."""
     values = {

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from forethought.cli.app import app
+from forethought.settings import DEFAULT_MODEL
 from forethought.worldmodel import registry
 from forethought.worldmodel.serving import drafters
 from forethought.worldmodel.serving.vllm import (
@@ -33,7 +34,7 @@ def serve(
         Engine.llama_cpp, help="llama-cpp (CPU, embedded) or vllm (GPU)."
     ),
     model: str = typer.Option(
-        registry.DEFAULT_MODEL,
+        DEFAULT_MODEL,
         help="llama-cpp: a model name from `forethought models list` or a GGUF path "
         "(pulled if needed). vllm: a Hugging Face model id or path.",
     ),

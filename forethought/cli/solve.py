@@ -5,31 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.prompt import Confirm
 from rich.table import Table
 
+from forethought import settings
+from forethought.agents.config import AgentKind, OnIrreversible
 from forethought.cli import options as opts
 from forethought.cli.app import app
-from forethought.worldmodel import registry
+from forethought.worldmodel.registry import ModelError
 
-
-class AgentChoice(StrEnum):
-    reactive = "reactive"
-    lookahead = "lookahead"
-    mcts = "mcts"
-    beam = "beam"
-    webdreamer = "webdreamer"
-
-
-class OnIrreversible(StrEnum):
-    allow_scored = "allow-scored"
-    deny = "deny"
-    ask = "ask"
+if TYPE_CHECKING:
+    from forethought.agents.events import Event
+    from forethought.agents.result import ApprovalRequest, EpisodeResult
 
 
 @app.command()
@@ -39,9 +30,9 @@ def solve(
     task: str = typer.Option(None, help="A built-in task id (see `forethought tasks list`)."),
     url: str = typer.Option(None, help="Start at this URL (with --allow-origin)."),
     allow_origin: list[str] = typer.Option(None, help="Origins the agent may visit (--url)."),
-    agent: AgentChoice = typer.Option(AgentChoice.lookahead, help="Which agent plans."),
+    agent: AgentKind = typer.Option(AgentKind.LOOKAHEAD, help="Which agent plans."),
     model: str = typer.Option(
-        None, help=f"Model for every role (default: {registry.DEFAULT_MODEL})."
+        None, help=f"Model for every role (default: {settings.DEFAULT_MODEL})."
     ),
     base_url: str = typer.Option(
         None, help="An OpenAI-compatible endpoint instead of the embedded server."
@@ -67,7 +58,11 @@ def solve(
     ),
     no_speculate: opts.NoSpeculate = False,
     seed: int = typer.Option(0, help="Seed of the built-in sites' data."),
-    resume: str = typer.Option(None, help="Continue a killed run (its RUN_ID)."),
+    resume: str = typer.Option(
+        None,
+        help="Continue a killed run, or one awaiting approval (its RUN_ID), with the "
+        "configuration it started with.",
+    ),
     headed: bool = typer.Option(False, help="Show the browser window."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON result object."),
 ) -> None:
@@ -79,19 +74,22 @@ def solve(
     err = Console(stderr=True)
     out = err if json_out else Console()
     target: Any = goal
+    started_with: dict[str, Any] | None = None
     if resume:
         manifest = run_dir(resume) / "manifest.json"
         if not manifest.exists():
             err.print(f"[red]error:[/red] no run {resume} under {run_dir(resume).parent}")
             raise typer.Exit(2)
-        target = Task.model_validate(json.loads(manifest.read_text())["task"])
+        recorded = json.loads(manifest.read_text())
+        target = Task.model_validate(recorded["task"])
+        started_with = recorded["config"]
     elif task:
         target = task
     elif not goal or sum(x is not None for x in (site, url)) != 1:
         err.print("[red]error:[/red] give --task ID, or a GOAL with exactly one of --site or --url")
         raise typer.Exit(2)
     interactive = sys.stdin.isatty() and not json_out
-    mode = on_irreversible or (OnIrreversible.ask if interactive else OnIrreversible.allow_scored)
+    mode = on_irreversible or (OnIrreversible.ASK if interactive else OnIrreversible.ALLOW_SCORED)
     planner = opts.planner_overrides(
         candidates,
         depth,
@@ -103,15 +101,19 @@ def solve(
         wm_format,
     )
     try:
-        config = AgentConfig(
-            agent=agent.value,
-            gate=gate is opts.Switch.on,
-            gate_threshold=gate_threshold,
-            on_irreversible=mode.value,
-            dry_run=dry_run,
-            speculate=not no_speculate,
-            max_steps=max_steps,
-            planner=planner,
+        config = (
+            AgentConfig.model_validate(started_with)
+            if started_with
+            else AgentConfig(
+                agent=agent,
+                gate=gate is opts.Switch.on,
+                gate_threshold=gate_threshold,
+                on_irreversible=mode,
+                dry_run=dry_run,
+                speculate=not no_speculate,
+                max_steps=max_steps,
+                planner=planner,
+            )
         )
         roles = {"policy": policy_model, "world_model": world_model, "critic": critic_model}
         runner = Agent(
@@ -120,7 +122,7 @@ def solve(
             base_url=base_url,
             api_key=api_key,
             role_models={k: v for k, v in roles.items() if v},
-            approver=_approver(out) if mode is OnIrreversible.ask else None,
+            approver=_approver(out) if interactive else None,
             headed=headed,
         )
         view = LiveView(out)
@@ -136,7 +138,7 @@ def solve(
                 resume=resume,
             )
         )
-    except (ValueError, ResumeError, registry.ModelError) as error:
+    except (ValueError, ResumeError, ModelError) as error:
         err.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
     if json_out:
@@ -162,11 +164,11 @@ async def _run(runner: Any, target: Any, view: LiveView, **kw: Any) -> Any:
 
 
 def _approver(console: Console):
-    async def approve(request: dict[str, Any]) -> bool:
+    async def approve(request: ApprovalRequest) -> bool:
         console.print(
-            f"\n[bold yellow]Approval needed[/bold yellow] step {request['step']}: "
-            f"[bold]{request['action']}[/bold] ({request['risk']}), imagined outcome scored "
-            f"{request['score']:.2f}\n{request['imagined']}"
+            f"\n[bold yellow]Approval needed[/bold yellow] step {request.step}: "
+            f"[bold]{request.action}[/bold] ({request.risk}), imagined outcome scored "
+            f"{request.score:.2f}\n{request.imagined}"
         )
         return await asyncio.to_thread(Confirm.ask, "Execute it?", default=False)
 
@@ -181,60 +183,63 @@ class LiveView:
         self.tokens = 0
         self.calls = 0
 
-    def event(self, event: dict[str, Any]) -> None:
-        kind, step, c = event["kind"], event.get("step", 0), self.console
-        if kind == "start":
+    def event(self, event: Event) -> None:
+        c = self.console
+        if event.kind == "start":
+            c.print(f"[bold]Goal:[/bold] {event.goal}\n[dim]run {event.run_id} · {event.url}[/dim]")
+        elif event.kind == "planning":
+            c.print(f"\n[bold cyan]Step {event.step}[/bold cyan] planning on {event.url} …")
+        elif event.kind == "planned":
+            self._planned(event)
+        elif event.kind == "gate":
+            colour = "green" if event.decision in ("allowed", "approved") else "red"
             c.print(
-                f"[bold]Goal:[/bold] {event['goal']}\n"
-                f"[dim]run {event['run_id']} · {event['url']}[/dim]"
+                f"gate: [{colour}]{event.decision}[/{colour}] {event.action} "
+                f"({event.risk}, score {event.score}) {event.reason}"
             )
-        elif kind == "planning":
-            c.print(f"\n[bold cyan]Step {step}[/bold cyan] planning on {event['url']} …")
-        elif kind == "planned":
-            table = Table("candidate", "risk", "score", "imagined outcome", show_lines=False)
-            for cand in event.get("candidates") or []:
-                score = cand.get("score")
-                table.add_row(
-                    cand["action"],
-                    cand.get("risk", ""),
-                    "" if score is None else f"{score:.2f}",
-                    (cand.get("prediction") or "")[:160],
-                )
-            if event.get("candidates"):
-                c.print(table)
-            if event.get("rejected"):
-                c.print(f"[dim]rejected proposals: {', '.join(event['rejected'][:5])}[/dim]")
-            u = event.get("usage") or {}
+        elif event.kind == "speculate":
             c.print(
-                f"chosen: [bold]{event.get('action')}[/bold] ({event['seconds']:.1f} s) · so far "
-                f"{u.get('llm_calls', 0)} calls, {u.get('prompt_tokens', 0)} prompt / "
-                f"{u.get('completion_tokens', 0)} completion tokens, "
-                f"{u.get('llm_seconds', 0):.0f} s in the LLM"
+                f"\n[bold cyan]Step {event.step}[/bold cyan] continuing the imagined path: "
+                f"{event.action}"
             )
-        elif kind == "gate":
-            colour = "green" if event["decision"] in ("allowed", "approved") else "red"
-            c.print(
-                f"gate: [{colour}]{event['decision']}[/{colour}] {event['action']} "
-                f"({event['risk']}, score {event['score']}) {event.get('reason', '')}"
-            )
-        elif kind == "speculate":
-            c.print(
-                f"\n[bold cyan]Step {step}[/bold cyan] continuing the imagined path: "
-                f"{event['action']}"
-            )
-        elif kind == "acted":
-            fid = event.get("fidelity") or {}
+        elif event.kind == "acted":
+            fid = event.fidelity
             note = (
-                f" · fidelity F1 {fid['f1']:.2f} (identity {fid['identity_f1']:.2f})"
-                if fid.get("f1") is not None
+                f" · fidelity F1 {fid.f1:.2f} (identity {fid.identity_f1:.2f})"
+                if fid is not None and fid.f1 is not None
                 else ""
             )
-            c.print(f"acted: {event['action']} → {event['url']}{note}")
-            if event.get("error"):
-                c.print(f"[yellow]error: {event['error']}[/yellow]")
+            c.print(f"acted: {event.action} → {event.url}{note}")
+            if event.error:
+                c.print(f"[yellow]error: {event.error}[/yellow]")
 
-    def summary(self, result: Any) -> None:
+    def _planned(self, event: Any) -> None:
         c = self.console
+        table = Table("candidate", "risk", "score", "imagined outcome", show_lines=False)
+        for cand in event.candidates:
+            score = "" if cand.score is None else f"{cand.score:.2f}"
+            table.add_row(cand.action, cand.risk, score, (cand.prediction or "")[:160])
+        if event.candidates:
+            c.print(table)
+        if event.rejected:
+            c.print(f"[dim]rejected proposals: {', '.join(event.rejected[:5])}[/dim]")
+        u = event.usage
+        c.print(
+            f"chosen: [bold]{event.action}[/bold] ({event.seconds:.1f} s) · so far "
+            f"{u.calls} calls, {u.prompt_tokens} prompt / {u.completion_tokens} completion "
+            f"tokens, {u.seconds:.0f} s in the LLM"
+        )
+
+    def summary(self, result: EpisodeResult) -> None:
+        c = self.console
+        if result.approval is not None:
+            request = result.approval
+            c.print(
+                f"\n[bold yellow]awaiting approval[/bold yellow] at step {request.step}: "
+                f"{request.action} (score {request.score}); answer it with "
+                f"`forethought solve --resume {result.run_id}` on a terminal"
+            )
+            return
         status = "[green]success[/green]" if result.success else "[red]not successful[/red]"
         c.print(
             f"\n{status} in {result.steps} steps, {result.seconds:.0f} s "
@@ -242,7 +247,7 @@ class LiveView:
         )
         u = result.usage
         c.print(
-            f"{u.llm_calls} LLM calls, {u.prompt_tokens} prompt tokens ({u.cached_tokens} cached), "
+            f"{u.calls} LLM calls, {u.prompt_tokens} prompt tokens ({u.cached_tokens} cached), "
             f"{u.completion_tokens} completion tokens · gate events: {len(result.gate_events)} · "
             f"speculative actions: {result.speculative_actions}"
         )

@@ -6,6 +6,14 @@ virtualenv (``pip install -e '.[browsergym]'``). Suites are named ``browsergym:<
 ``browsergym:miniwob.click-button``. For MiniWoB, ``MINIWOB_URL`` defaults to the
 ``miniwob`` package's own HTML folder.
 
+**Actions** are translated to BrowserGym's *default* high-level action set (the subsets
+``chat``, ``infeas``, ``bid``, ``nav`` and ``tab``), which the env passes explicitly as its
+``action_mapping``; see :func:`~forethought.envs.grammar.to_browsergym` for the table.
+
+**Benchmarks with servers** (WebArena and its variants, VisualWebArena, WorkArena) find
+their servers by environment variables (:data:`REQUIRED_ENV`); an episode checks them
+before ``gym.make`` and fails with one line naming the missing ones.
+
 BrowserGym is synchronous. Every call runs on one dedicated worker thread (Playwright's
 sync API is bound to the thread that started it), so our event loop is never blocked.
 
@@ -25,11 +33,12 @@ import asyncio
 import functools
 import os
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from forethought.envs.chromium import find_chromium
-from forethought.envs.grammar import to_browsergym
+from forethought.envs.grammar import BROWSERGYM_SUBSETS, UntranslatableAction, to_browsergym
 from forethought.envs.types import (
     Action,
     ActionKind,
@@ -41,9 +50,13 @@ from forethought.envs.types import (
 )
 
 __all__ = [
+    "REQUIRED_ENV",
     "BrowserGymEnv",
+    "BrowserGymNotConfigured",
     "BrowserGymUnavailable",
+    "action_set",
     "browsergym_available",
+    "check_benchmark_env",
     "list_browsergym_tasks",
 ]
 
@@ -51,7 +64,76 @@ PREFIX = "browsergym:"
 
 
 class BrowserGymUnavailable(RuntimeError):
-    """BrowserGym (or one of its benchmarks) is not installed."""
+    """BrowserGym (or one of its benchmarks) is not installed or cannot be imported."""
+
+
+class BrowserGymNotConfigured(BrowserGymUnavailable):
+    """A benchmark that needs its own servers is installed, but they are not configured."""
+
+
+#: The environment variables each benchmark's servers are found by (BrowserGym reads them
+#: when a task starts). Each entry lists alternatives; one of them must be fully set. The
+#: first is the one an error message asks for.
+REQUIRED_ENV: dict[str, tuple[tuple[str, ...], ...]] = {
+    "webarena": (
+        (
+            "WA_SHOPPING",
+            "WA_SHOPPING_ADMIN",
+            "WA_REDDIT",
+            "WA_GITLAB",
+            "WA_WIKIPEDIA",
+            "WA_MAP",
+            "WA_HOMEPAGE",
+        ),
+    ),
+    "visualwebarena": (
+        (
+            "VWA_SHOPPING",
+            "VWA_REDDIT",
+            "VWA_WIKIPEDIA",
+            "VWA_HOMEPAGE",
+            "VWA_CLASSIFIEDS",
+            "VWA_CLASSIFIEDS_RESET_TOKEN",
+        ),
+    ),
+    # Your own ServiceNow instance, or a pool of them (a JSON file), or the gated pool on
+    # the Hugging Face Hub (needs a token).
+    "workarena": (
+        ("SNOW_INSTANCE_URL", "SNOW_INSTANCE_UNAME", "SNOW_INSTANCE_PWD"),
+        ("SNOW_INSTANCE_POOL",),
+        ("HF_TOKEN",),
+        ("HUGGING_FACE_HUB_TOKEN",),
+    ),
+}
+# WebArena's variants run on WebArena's servers.
+REQUIRED_ENV["webarena_verified"] = REQUIRED_ENV["webarenalite"] = REQUIRED_ENV["webarena"]
+
+_SERVERS = {
+    "webarena": "WebArena's sites",
+    "webarena_verified": "WebArena's sites",
+    "webarenalite": "WebArena's sites",
+    "visualwebarena": "VisualWebArena's sites",
+    "workarena": "a ServiceNow instance",
+}
+
+
+def check_benchmark_env(benchmark: str, environ: Mapping[str, str] | None = None) -> None:
+    """Raise :class:`BrowserGymNotConfigured` (one line) if ``benchmark``'s servers are unset.
+
+    Benchmarks that need no servers of their own (MiniWoB) always pass.
+    """
+    environ = os.environ if environ is None else environ
+    options = REQUIRED_ENV.get(benchmark)
+    if not options or any(all(environ.get(v) for v in names) for names in options):
+        return
+    missing = [v for v in options[0] if not environ.get(v)]
+    also = ""
+    if len(options) > 1:
+        also = " (or " + " or ".join(" + ".join(names) for names in options[1:]) + ")"
+    raise BrowserGymNotConfigured(
+        f"BrowserGym benchmark {benchmark!r} needs {_SERVERS.get(benchmark, 'its servers')}: "
+        f"set {', '.join(missing)}{also}; see README, 'BrowserGym benchmarks with servers'"
+    )
 
 
 def browsergym_available() -> bool:
@@ -63,18 +145,35 @@ def browsergym_available() -> bool:
 
 
 def _import_benchmark(benchmark: str) -> None:
+    package = f"browsergym-{benchmark.replace('_', '-')}"
+    install = "'forethought[browsergym]'" if benchmark == "miniwob" else package
     try:
         __import__(f"browsergym.{benchmark}")
     except ImportError as exc:
         raise BrowserGymUnavailable(
-            f"BrowserGym benchmark {benchmark!r} is not installed: pip install "
-            f"'forethought[browsergym]' (MiniWoB) or browsergym-{benchmark}, in a virtualenv "
-            "with Playwright 1.44"
+            f"BrowserGym benchmark {benchmark!r} is not installed ({exc}): pip install "
+            f"{install} in the BrowserGym virtualenv (Playwright 1.44; make install-bg)"
+        ) from exc
+    except Exception as exc:  # e.g. WebArena downloads NLTK data on import, offline it fails
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise BrowserGymUnavailable(
+            f"importing BrowserGym benchmark {benchmark!r} failed ({detail[:300]})"
         ) from exc
     if benchmark == "miniwob" and "MINIWOB_URL" not in os.environ:
         from forethought.envs.miniwob import miniwob_html_dir
 
         os.environ["MINIWOB_URL"] = (miniwob_html_dir() / "miniwob").as_uri() + "/"
+
+
+def action_set() -> Any:
+    """BrowserGym's default high-level action set, one action per step.
+
+    The subsets are ``HighLevelActionSet()``'s defaults (:data:`BROWSERGYM_SUBSETS`);
+    :func:`~forethought.envs.grammar.to_browsergym` emits only their functions.
+    """
+    from browsergym.core.action.highlevel import HighLevelActionSet
+
+    return HighLevelActionSet(subsets=list(BROWSERGYM_SUBSETS), multiaction=False)
 
 
 def list_browsergym_tasks(benchmark: str) -> list[Task]:
@@ -259,13 +358,19 @@ class BrowserGymEnv:
     def _reset_sync(self, task: Task, seed: int) -> tuple[Observation, str]:
         import gymnasium as gym
 
-        _import_benchmark(str(task.meta.get("benchmark") or task.suite.removeprefix(PREFIX)))
+        benchmark = str(task.meta.get("benchmark") or task.suite.removeprefix(PREFIX))
+        _import_benchmark(benchmark)
+        check_benchmark_env(benchmark)
         executable = self.executable or find_chromium()
         _ensure_playwright(executable)
         if self._gym is not None:
             self._gym.close()
             self._gym = None
-        kwargs: dict[str, Any] = {"headless": self.headless, **self.env_kwargs}
+        kwargs: dict[str, Any] = {
+            "headless": self.headless,
+            "action_mapping": action_set().to_python_code,
+            **self.env_kwargs,
+        }
         kwargs["pw_chromium_kwargs"] = {
             "executable_path": executable,
             **kwargs.get("pw_chromium_kwargs", {}),
@@ -300,7 +405,12 @@ class BrowserGymEnv:
                 reward=self._reward,  # type: ignore[arg-type]
                 error="the episode is over; call reset()",
             )
-        code = to_browsergym(action)
+        last = self._last or Observation(url="")
+        try:
+            code = to_browsergym(action, focused=last.focused)
+        except UntranslatableAction as exc:  # nothing is sent; the page is as it was
+            error = str(exc)
+            return StepResult(observation=last.model_copy(update={"error": error}), error=error)
         observation, reward, done, info = await _in_worker(self._step_sync, code)
         self._reward = max(self._reward, reward) if not done else reward
         self._done = done or action.kind is ActionKind.STOP

@@ -25,8 +25,8 @@ from forethought.envs.types import TARGETED, Action, ActionKind, Element, Observ
 __all__ = [
     "GRAMMAR",
     "ActionParseError",
+    "UntranslatableAction",
     "assign_risk",
-    "from_browsergym",
     "infer_name_risk",
     "normalize_key",
     "parse_action",
@@ -417,7 +417,7 @@ def _text_of(arg: _Arg, what: str) -> str:
     return str(arg.value)
 
 
-def _split_id_and_rest(args: list[_Arg], kind: str, n_text: int) -> tuple[_Arg | None, list[_Arg]]:
+def _split_id_and_rest(args: list[_Arg], kind: str) -> tuple[_Arg | None, list[_Arg]]:
     ids = [a for a in args if a.keyword in _ID_KEYS]
     rest = [a for a in args if a.keyword not in _ID_KEYS]
     unknown = [a.keyword for a in rest if a.keyword and a.keyword not in _TEXT_KEYS]
@@ -511,7 +511,7 @@ def _build(
     kind: ActionKind, name: str, args: list[_Arg], observation: Observation | None
 ) -> Action:
     if kind in TARGETED:
-        id_arg, rest = _split_id_and_rest(args, name, 1)
+        id_arg, rest = _split_id_and_rest(args, name)
         if id_arg is None:
             raise ActionParseError(f"{name}() needs an element id, e.g. {kind.value}(12)")
         target = _resolve_id(id_arg, observation, f"{name}()'s element")
@@ -522,7 +522,7 @@ def _build(
         what = "the text to type" if kind is ActionKind.FILL else "an option"
         return Action(kind=kind, target=target, value=_join_text(rest, name, what))
     if kind is ActionKind.PRESS:
-        _, rest = _split_id_and_rest(args, name, 1)
+        _, rest = _split_id_and_rest(args, name)
         ids = [a for a in args if a.keyword in _ID_KEYS]
         positional = [a for a in args if a.keyword is None]
         if ids or len(positional) == 2:  # press(id, key)
@@ -559,41 +559,73 @@ def _build(
     return Action(kind=kind, value=answer)
 
 
-def from_browsergym(text: str, observation: Observation | None = None) -> Action:
-    """A BrowserGym action string as our :class:`Action` (same as :func:`parse_action`)."""
-    return parse_action(text, observation)
-
+# --- BrowserGym ----------------------------------------------------------------------------
 
 #: Pixels per ``scroll(direction)`` when translated for BrowserGym.
 SCROLL_PIXELS = 500
 
+#: BrowserGym's default action subsets (``HighLevelActionSet()``, and what
+#: ``gym.make("browsergym/...")`` uses): every translation below stays inside them.
+BROWSERGYM_SUBSETS = ("chat", "infeas", "bid", "nav", "tab")
 
-def to_browsergym(action: Action) -> str:
-    """Our action as BrowserGym high-level action code."""
-    q = json.dumps
+#: Keys that only scroll when nothing has the focus: ``(dx, dy)`` in pixels.
+_SCROLL_KEYS = {
+    "PageDown": (0, SCROLL_PIXELS),
+    "Space": (0, SCROLL_PIXELS),
+    "PageUp": (0, -SCROLL_PIXELS),
+    "ArrowDown": (0, 40),
+    "ArrowUp": (0, -40),
+    "ArrowRight": (40, 0),
+    "ArrowLeft": (-40, 0),
+    "End": (0, 100_000),
+    "Home": (0, -100_000),
+}
+
+
+class UntranslatableAction(ValueError):
+    """An action that BrowserGym's default action set cannot perform on this page."""
+
+
+def to_browsergym(action: Action, focused: str | None = None) -> str:
+    """Our action as one call of BrowserGym's default high-level action set.
+
+    ``focused`` is the page's focused element (``Observation.focused``, a bid): an
+    untargeted ``press(key)`` is pressed there, since the default set's only key action is
+    ``press(bid, key)``. With nothing focused, a scrolling key (PageDown, ArrowDown, End…)
+    becomes ``scroll(dx, dy)``; any other key raises :class:`UntranslatableAction`.
+    Strings are written as Python literals, which BrowserGym's parser reads back exactly.
+    """
     k = action.kind
     if k is ActionKind.CLICK:
-        return f"click({q(action.target)})"
+        return f"click({action.target!r})"
     if k is ActionKind.HOVER:
-        return f"hover({q(action.target)})"
+        return f"hover({action.target!r})"
     if k is ActionKind.FILL:
-        return f"fill({q(action.target)}, {q(action.value or '')})"
+        return f"fill({action.target!r}, {action.value or ''!r})"
     if k is ActionKind.SELECT:
-        return f"select_option({q(action.target)}, {q(action.value or '')})"
+        return f"select_option({action.target!r}, {action.value or ''!r})"
     if k is ActionKind.PRESS:
-        if action.target is not None:
-            return f"press({q(action.target)}, {q(action.value)})"
-        return f"keyboard_press({q(action.value)})"
+        key = action.value or ""
+        target = action.target or focused
+        if target:
+            return f"press({target!r}, {key!r})"
+        if key in _SCROLL_KEYS:
+            dx, dy = _SCROLL_KEYS[key]
+            return f"scroll({dx}, {dy})"
+        raise UntranslatableAction(
+            f"press({key!r}) needs a focused element in BrowserGym and none has the focus; "
+            f"click the field first or use press(id, {key!r})"
+        )
     if k is ActionKind.SCROLL:
         dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[
             action.value or "down"
         ]
         return f"scroll({dx * SCROLL_PIXELS}, {dy * SCROLL_PIXELS})"
     if k is ActionKind.GOTO:
-        return f"goto({q(action.value)})"
+        return f"goto({action.value or ''!r})"
     if k is ActionKind.GO_BACK:
         return "go_back()"
-    return f"send_msg_to_user({q(action.value or '')})"
+    return f"send_msg_to_user({action.value or ''!r})"
 
 
 # --- risk --------------------------------------------------------------------------------

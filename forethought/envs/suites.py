@@ -109,7 +109,11 @@ def _all_tasks(suite: str, seed: int, tasks_file: Path | str | None) -> list[Tas
 
 
 def make_setup(task: Task) -> TaskSetup:
-    """The :class:`TaskSetup` that prepares and judges ``task`` in the browser env."""
+    """The :class:`TaskSetup` that prepares and judges ``task`` in the browser env.
+
+    Only for :class:`~forethought.envs.browser.BrowserEnv`: BrowserGym tasks have none (the
+    eval path builds their env with :class:`~forethought.envs.factory.SuiteEnvs`).
+    """
     if task.suite == BUILTIN:
         from forethought.envs.sites import BuiltinSetup
 
@@ -124,7 +128,8 @@ def make_setup(task: Task) -> TaskSetup:
     if task.suite.startswith(BROWSERGYM):
         raise SuiteError(
             f"task {task.id} is a BrowserGym task: it runs in "
-            "forethought.envs.browsergym.BrowserGymEnv, not in the browser env"
+            "forethought.envs.browsergym.BrowserGymEnv (forethought.envs.factory.SuiteEnvs "
+            "picks it), not in the browser env"
         )
     custom = _module(
         "forethought.envs.custom", "Custom tasks", "the custom-task checker could not be imported"

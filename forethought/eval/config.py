@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from forethought.agents.config import AgentConfig, OnIrreversible
 from forethought.envs.types import Task
-from forethought.worldmodel import registry
+from forethought.settings import DEFAULT_MODEL
 
 
 class EvalConfigError(ValueError):
@@ -31,11 +31,11 @@ class EvalConfig(BaseModel):
     tasks_file: str | None = None
     agents: list[str] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    model: str = registry.DEFAULT_MODEL
+    model: str = DEFAULT_MODEL
     max_steps: int = Field(8, ge=1)
     gate: bool = True
     gate_threshold: float = Field(0.75, ge=0, le=1)
-    on_irreversible: OnIrreversible = "allow-scored"
+    on_irreversible: OnIrreversible = OnIrreversible.ALLOW_SCORED
     speculate: bool = True
     #: Planner options given on the command line (``None`` values are dropped).
     planner: dict[str, Any] = Field(default_factory=dict)
@@ -63,7 +63,7 @@ class EvalConfig(BaseModel):
 
     def validate_agents(self) -> None:
         """Checks every agent spec (and its planner options) before anything runs."""
-        if self.on_irreversible == "ask":
+        if self.on_irreversible is OnIrreversible.ASK:
             raise EvalConfigError(
                 "--on-irreversible ask needs a person at a terminal; in eval use "
                 "allow-scored (the default) or deny"

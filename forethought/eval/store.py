@@ -23,6 +23,7 @@ from forethought import __version__
 from forethought.agents.result import EpisodeResult, StepRecord
 from forethought.envs.types import Task
 from forethought.eval.config import Episode, EvalConfig, EvalConfigError
+from forethought.planner import Cost
 
 DB_NAME = "results.sqlite"
 TRACES = "traces"
@@ -62,7 +63,7 @@ class EpisodeRow(BaseModel):
             success=result.success,
             reward=result.reward,
             steps=result.steps,
-            llm_calls=result.usage.llm_calls,
+            llm_calls=result.usage.calls,
             prompt_tokens=result.usage.prompt_tokens,
             completion_tokens=result.usage.completion_tokens,
             seconds=result.seconds,
@@ -93,12 +94,13 @@ class EpisodeRow(BaseModel):
         """This row with ``steps`` and LLM usage summed over ``finished`` step records:
         what a killed episode had spent by its last finished step (the step in flight
         is lost with the process)."""
+        spent = sum((s.usage for s in finished), Cost())
         return self.model_copy(
             update={
                 "steps": len(finished),
-                "llm_calls": sum(s.usage.llm_calls for s in finished),
-                "prompt_tokens": sum(s.usage.prompt_tokens for s in finished),
-                "completion_tokens": sum(s.usage.completion_tokens for s in finished),
+                "llm_calls": spent.calls,
+                "prompt_tokens": spent.prompt_tokens,
+                "completion_tokens": spent.completion_tokens,
             }
         )
 

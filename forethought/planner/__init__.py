@@ -8,7 +8,7 @@ from .budget import Budget, BudgetTracker
 from .candidates import Candidate
 from .decision import Decision
 from .memo import Memo
-from .options import PRESETS, PlannerOptions
+from .options import PRESETS, PlannerOptions, StrictModel, WMFormat
 from .plan import ALGORITHMS, plan
 from .protocols import Critic, Policy, StateKey, WorldModel, default_state_key
 from .tree import SearchTree
@@ -33,6 +33,8 @@ __all__ = [
     "SearchTree",
     "StateKey",
     "StopReason",
+    "StrictModel",
+    "WMFormat",
     "WorldModel",
     "default_state_key",
     "plan",

@@ -1,23 +1,67 @@
-"""Planner options (one pydantic model for ``solve``, ``eval`` and the API) and presets."""
+"""Planner options (one pydantic model for ``solve``, ``eval`` and the API) and presets.
+
+Also :class:`StrictModel`, the base for configuration models that refuse an unknown key
+and name the nearest valid one.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .budget import Budget
 
 Algorithm = Literal["lookahead", "mcts", "beam"]
-WorldModelFormat = Literal["diff", "nl", "full"]
 CriticRubric = Literal["continuous", "coarse"]
 
 
-class PlannerOptions(BaseModel):
+class WMFormat(StrEnum):
+    """How the world model writes the next state."""
+
+    DIFF = "diff"  # changed, added and removed elements (default: fewest tokens)
+    NL = "nl"  # a short description, as in WebDreamer
+    FULL = "full"  # the whole next accessibility tree
+
+
+def unknown_key_message(key: str, valid: Iterable[str]) -> str:
+    """``unknown option 'max_step'; did you mean 'max_steps'?`` (or the valid keys)."""
+    valid = sorted(valid)
+    close = difflib.get_close_matches(key, valid, n=1)
+    if close:
+        return f"unknown option {key!r}; did you mean {close[0]!r}?"
+    return f"unknown option {key!r}; valid options: {', '.join(valid)}"
+
+
+class StrictModel(BaseModel):
+    """A configuration model that refuses unknown keys, naming the nearest valid one.
+
+    Subclasses may add to ``model_config`` (e.g. ``frozen=True``); extra keys stay
+    forbidden.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            valid = set(cls.model_fields)
+            valid |= {f.alias for f in cls.model_fields.values() if f.alias}
+            unknown = [key for key in data if isinstance(key, str) and key not in valid]
+            if unknown:
+                raise ValueError("; ".join(unknown_key_message(k, valid) for k in unknown))
+        return data
+
+
+class PlannerOptions(StrictModel):
     """How one decision searches. The LLM roles read ``wm_format``, ``critic_samples`` and
     ``critic_rubric``; the planner only carries them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     algorithm: Algorithm = "lookahead"
     candidates: int = Field(default=3, ge=1, description="K: actions proposed at a state")
@@ -31,7 +75,7 @@ class PlannerOptions(BaseModel):
     # Read by the LLM roles.
     critic_samples: int = Field(default=1, ge=1, description="judge samples averaged per score")
     critic_rubric: CriticRubric = "continuous"
-    wm_format: WorldModelFormat = "diff"
+    wm_format: WMFormat = WMFormat.DIFF
 
     # Budgets per decision (None = unlimited).
     budget_sims: int | None = Field(default=None, ge=0)
@@ -64,7 +108,8 @@ class PlannerOptions(BaseModel):
 
     @classmethod
     def preset(cls, name: str, **overrides: object) -> PlannerOptions:
-        """A named preset (see :data:`PRESETS`), with field overrides."""
+        """A named preset (see :data:`PRESETS`), with field overrides (an unknown one is
+        refused like an unknown key: naming the nearest option)."""
         try:
             base = PRESETS[name]
         except KeyError:

@@ -23,11 +23,12 @@ class Score:
 
 @dataclass(frozen=True, slots=True)
 class Cost:
-    """What one or more role calls spent. Costs add up with ``+``.
+    """What one or more LLM calls spent: calls, tokens, time and speculative acceptance.
 
-    ``cached_tokens`` counts the prompt tokens the server reused from its prefix cache
-    (already included in ``prompt_tokens``), so ``prompt_tokens - cached_tokens`` is
-    what it really read.
+    The one usage record, per call and summed per decision, step, episode and run; costs
+    add up with ``+``. ``cached_tokens`` counts the prompt tokens the server reused from
+    its prefix cache (already included in ``prompt_tokens``); ``draft_tokens`` and
+    ``accepted_tokens`` are the speculative decoder's drafted and accepted tokens.
     """
 
     calls: int = 0
@@ -35,21 +36,35 @@ class Cost:
     completion_tokens: int = 0
     seconds: float = 0.0
     cached_tokens: int = 0
+    draft_tokens: int = 0
+    accepted_tokens: int = 0
 
     @property
     def tokens(self) -> int:
         """Prompt plus completion tokens: what token budgets count."""
         return self.prompt_tokens + self.completion_tokens
 
+    @property
+    def read_tokens(self) -> int:
+        """Prompt tokens the server really read (not served from its prefix cache)."""
+        return self.prompt_tokens - self.cached_tokens
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Accepted over drafted tokens; ``None`` when nothing was drafted."""
+        return self.accepted_tokens / self.draft_tokens if self.draft_tokens else None
+
     def __add__(self, other: Cost) -> Cost:
         if not isinstance(other, Cost):
             return NotImplemented
         return Cost(
-            self.calls + other.calls,
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-            self.seconds + other.seconds,
-            self.cached_tokens + other.cached_tokens,
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            seconds=self.seconds + other.seconds,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            draft_tokens=self.draft_tokens + other.draft_tokens,
+            accepted_tokens=self.accepted_tokens + other.accepted_tokens,
         )
 
     def as_dict(self) -> dict[str, float]:
@@ -59,6 +74,8 @@ class Cost:
             "completion_tokens": self.completion_tokens,
             "seconds": self.seconds,
             "cached_tokens": self.cached_tokens,
+            "draft_tokens": self.draft_tokens,
+            "accepted_tokens": self.accepted_tokens,
         }
 
 

@@ -7,7 +7,8 @@
   with the raw text.
 - Retries with backoff on connection errors, timeouts and 5xx come from the ``openai``
   SDK (``max_retries``); a semaphore bounds concurrent calls; every call's usage is
-  recorded; temperature-0 replies can be cached on disk (off by default).
+  recorded as the planner's :class:`Cost`; temperature-0 replies can be cached on disk
+  (off by default).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Any, Literal, TypeVar
 import openai
 from pydantic import BaseModel, Field, ValidationError
 
+from forethought.planner import Cost
 from forethought.worldmodel.cache import ResponseCache
-from forethought.worldmodel.usage import Usage
 
 T = TypeVar("T", bound=BaseModel)
 Messages = list[dict[str, Any]]
@@ -38,11 +39,11 @@ class LLMError(RuntimeError):
 class StructuredOutputError(LLMError):
     """The reply did not validate against the schema, even after one repair attempt."""
 
-    def __init__(self, message: str, raw: str, usage: Usage | None = None) -> None:
+    def __init__(self, message: str, raw: str, usage: Cost | None = None) -> None:
         super().__init__(message)
         self.raw = raw
         #: What the failed attempts cost.
-        self.usage = usage or Usage()
+        self.usage = usage or Cost()
 
 
 class LLMConfig(BaseModel):
@@ -73,7 +74,7 @@ class LLMConfig(BaseModel):
 
 class Completion(BaseModel):
     text: str
-    usage: Usage = Field(default_factory=Usage)
+    usage: Cost = Field(default_factory=Cost)
     finish_reason: str | None = None
     cached: bool = False
 
@@ -99,7 +100,7 @@ class LLMClient:
         self._cache = ResponseCache(cfg.cache_path) if cfg.cache_path else None
         self._schema_style: SchemaStyle = cfg.schema_style
         #: Usage summed over the client's life.
-        self.usage = Usage()
+        self.usage = Cost()
 
     async def complete(
         self,
@@ -142,7 +143,7 @@ class LLMClient:
             seconds = time.perf_counter() - start
         choice = resp.choices[0]
         text = choice.message.content or ""
-        usage = Usage.from_response(resp.usage, seconds)
+        usage = usage_from_response(resp.usage, seconds)
         self.usage = self.usage + usage
         if key is not None and self._cache is not None:
             self._cache.put(key, {"text": text, "finish": choice.finish_reason})
@@ -156,7 +157,7 @@ class LLMClient:
         max_tokens: int = 256,
         temperature: float = 0.0,
         seed: int | None = None,
-    ) -> tuple[T, Usage]:
+    ) -> tuple[T, Cost]:
         """A reply validated into ``schema``; one repair attempt, then StructuredOutputError."""
         fmt = await self._response_format(schema)
         reply = await self.complete(
@@ -218,6 +219,32 @@ class LLMClient:
         await self._client.close()
         if self._cache is not None:
             self._cache.close()
+
+
+def usage_from_response(usage: object, seconds: float) -> Cost:
+    """One call's :class:`Cost` from an OpenAI ``usage`` object (or dict), including the
+    servers' extra fields: ``prompt_tokens_details.cached_tokens`` and ``speculative``."""
+    data = _as_dict(usage)
+    details = _as_dict(data.get("prompt_tokens_details"))
+    spec = _as_dict(data.get("speculative"))
+    return Cost(
+        calls=1,
+        prompt_tokens=int(data.get("prompt_tokens") or 0),
+        completion_tokens=int(data.get("completion_tokens") or 0),
+        seconds=seconds,
+        cached_tokens=int(details.get("cached_tokens") or 0),
+        draft_tokens=int(spec.get("draft_tokens") or 0),
+        accepted_tokens=int(spec.get("accepted_tokens") or 0),
+    )
+
+
+def _as_dict(obj: object) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return obj
+    dump = getattr(obj, "model_dump", None)
+    return dump() if callable(dump) else {}
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)

@@ -7,19 +7,20 @@ A weak model's output is data: lines that cannot be read are kept in
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from forethought.envs.types import Action, Element, Observation, parse_element_line
+from forethought.planner import WMFormat
 
-
-class WMFormat(StrEnum):
-    """How the world model writes the next state."""
-
-    DIFF = "diff"  # changed, added and removed elements (default: fewest tokens)
-    NL = "nl"  # a short description, as in WebDreamer
-    FULL = "full"  # the whole next accessibility tree
+__all__ = [
+    "Prediction",
+    "WMFormat",
+    "apply_prediction",
+    "describe_change",
+    "parse_prediction",
+    "read_element",
+]
 
 
 class Prediction(BaseModel):

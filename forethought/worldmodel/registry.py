@@ -22,8 +22,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
-DEFAULT_MODEL = "qwen2.5-coder-1.5b-instruct"
-TEST_MODEL = "qwen2.5-coder-0.5b-instruct"
+from forethought import settings
 
 #: Called with (bytes done, bytes total, what is happening).
 Progress = Callable[[int, int, str], None]
@@ -78,15 +77,6 @@ class ModelError(RuntimeError):
     """A model could not be found, fetched or verified."""
 
 
-def home() -> Path:
-    """``$FORETHOUGHT_HOME``, default ``~/.cache/forethought``; holds ``models/`` and ``runs/``."""
-    return Path(os.environ.get("FORETHOUGHT_HOME") or Path.home() / ".cache" / "forethought")
-
-
-def models_dir() -> Path:
-    return home() / "models"
-
-
 def spec_for(name: str) -> ModelSpec:
     try:
         return MODELS[name]
@@ -98,7 +88,7 @@ def spec_for(name: str) -> ModelSpec:
 def cached_path(name: str) -> Path | None:
     """The verified file for ``name`` if it is in the cache."""
     spec = spec_for(name)
-    path = models_dir() / spec.filename
+    path = settings.models_dir() / spec.filename
     if path.is_file() and path.stat().st_size == spec.size:
         return path
     return None
@@ -165,7 +155,7 @@ def pull(
 
 def _install(spec: ModelSpec, fetch: Callable[[Path], None]) -> Path:
     """Fetch into a partial file, verify, then move into the cache; leave nothing on failure."""
-    target = models_dir() / spec.filename
+    target = settings.models_dir() / spec.filename
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     try:

@@ -12,11 +12,11 @@ from forethought.envs.types import Task
 def runs_home(tmp_path, monkeypatch):
     """Runs (traces, checkpoints, site databases) go to a temporary FORETHOUGHT_HOME; the
     model cache stays where it is."""
-    from forethought.worldmodel import registry
+    from forethought import settings
 
-    models = registry.models_dir()
+    models = settings.models_dir()
     monkeypatch.setenv("FORETHOUGHT_HOME", str(tmp_path))
-    monkeypatch.setattr(registry, "models_dir", lambda: models)
+    monkeypatch.setattr(settings, "models_dir", lambda: models)
     return tmp_path
 
 

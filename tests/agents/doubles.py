@@ -17,8 +17,8 @@ from forethought.planner import Cost, Score
 class ScriptedPolicy:
     """Proposes, at each real step, the action the script names (by label or id).
 
-    ``script`` is a list of (URL fragment, action text): the first entry whose fragment
-    is in the page's URL and whose action names an element of the page wins. Inside
+    ``script`` is a list of (URL fragment, action text): the first ``k`` entries whose
+    fragment is in the page's URL and whose action names an element of the page, in order. Inside
     imagination it proposes nothing (paths end after one step) unless ``imagine`` is set.
     ``{origin}`` in an action text stands for the page's origin.
     """
@@ -34,16 +34,17 @@ class ScriptedPolicy:
         self.calls += 1
         if "Imagined after" in state.notes and not self.imagine:
             return [], Cost()
+        proposals: list[tuple[Action, float]] = []
         for fragment, text in self.script:
-            if fragment not in state.url:
+            if fragment not in state.url or len(proposals) >= k:
                 continue
             origin = "/".join(state.url.split("/", 3)[:3])
             try:
                 action = assign_risk(parse_action(text.replace("{origin}", origin), state), state)
             except ActionParseError:
                 continue
-            return [(action, 1.0)], Cost(calls=1)
-        return [], Cost(calls=1)
+            proposals.append((action, 1.0 / (len(proposals) + 1)))
+        return proposals, Cost(calls=1)
 
 
 class FixedCritic:

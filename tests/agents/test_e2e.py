@@ -14,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from forethought import settings
 from forethought.agents.trace import read_trace
 from forethought.worldmodel import registry
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = registry.TEST_MODEL
+MODEL = settings.TEST_MODEL
 
 
 def _cli(*args: str, home: Path, timeout: int = 420) -> subprocess.CompletedProcess:
     env = {**os.environ, "FORETHOUGHT_HOME": str(home)}
-    models = registry.models_dir()
+    models = settings.models_dir()
     # Runs go to the temporary home; the pulled models are shared through a symlink.
     (home / "models").parent.mkdir(parents=True, exist_ok=True)
     if not (home / "models").exists():
@@ -57,6 +58,7 @@ def test_solve_json_and_trace_view(tmp_path):
     result = json.loads(proc.stdout)
     assert set(result) >= {
         "run_id",
+        "status",
         "success",
         "answer",
         "steps",
@@ -94,7 +96,7 @@ def test_solve_json_and_trace_view(tmp_path):
 )
 def test_examples_run(script, tmp_path):
     env = {**os.environ, "FORETHOUGHT_HOME": str(tmp_path)}
-    (tmp_path / "models").symlink_to(registry.models_dir())
+    (tmp_path / "models").symlink_to(settings.models_dir())
     proc = subprocess.run(
         [
             sys.executable,

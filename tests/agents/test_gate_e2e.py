@@ -32,7 +32,7 @@ async def run(score: float, approver=None, agent: str = "lookahead", **config):
 
 
 def decisions(result) -> list[tuple[str, str]]:
-    return [(e.risk, e.decision) for e in result.gate_events]
+    return [(e.risk, e.decision.value) for e in result.gate_events]
 
 
 async def test_allowed_when_scored_above_the_threshold(runs_home):
@@ -43,38 +43,16 @@ async def test_allowed_when_scored_above_the_threshold(runs_home):
     assert set(result.trees) >= {s.step for s in result.trajectory}
 
 
-@pytest.mark.parametrize("agent", ["lookahead", "reactive"])
-async def test_below_the_threshold_is_never_executed(runs_home, agent):
-    result = await run(0.5, agent=agent, gate_threshold=0.75)
-    assert ("irreversible", "blocked") in decisions(result)
-    executed = [d for r, d in decisions(result) if r == "irreversible" and d == "allowed"]
-    assert not executed
-    assert not result.success  # still active in the site's database
+async def test_a_denied_approval_leaves_the_order_active(runs_home):
+    """The other gate rulings are tested fast, on a fake environment (test_loop.py)."""
+    asked = []
 
-
-async def test_deny_never_executes(runs_home):
-    result = await run(1.0, on_irreversible="deny")
-    assert ("irreversible", "denied") in decisions(result)
-    assert not result.success
-
-
-async def test_dry_run_changes_no_server_state(runs_home):
-    result = await run(1.0, dry_run=True)
-    assert ("irreversible", "dry_run") in decisions(result)
-    assert not result.success
-
-
-@pytest.mark.parametrize("answer", [True, False])
-async def test_approval_through_the_interrupt(runs_home, answer):
-    asked: list[dict] = []
-
-    def approver(request: dict) -> bool:
+    def approver(request) -> bool:
         asked.append(request)
-        return answer
+        return False
 
     result = await run(1.0, approver=approver, on_irreversible="ask")
-    assert len(asked) == 1 and asked[0]["action"].startswith("click(")
-    assert asked[0]["risk"] == "irreversible" and asked[0]["score"] == 1.0
-    expected = "approved" if answer else "denied"
-    assert ("irreversible", expected) in decisions(result)
-    assert result.success is answer
+    assert len(asked) == 1 and asked[0].action.startswith("click(")
+    assert asked[0].risk == "irreversible" and asked[0].score == 1.0
+    assert ("irreversible", "denied") in decisions(result)
+    assert not result.success  # still active in the site's database

@@ -13,7 +13,6 @@ from forethought.agents.result import (
     FidelitySummary,
     GateEvent,
     StepRecord,
-    UsageSummary,
 )
 from forethought.agents.trace import (
     TraceNotFound,
@@ -24,7 +23,7 @@ from forethought.agents.trace import (
     run_dir,
 )
 from forethought.agents.trace_html import render_trace_html
-from forethought.planner import PlannerOptions, plan
+from forethought.planner import Cost, PlannerOptions, plan
 from tests.planner.worlds import TRAP, Roles
 
 PNG = bytes.fromhex(
@@ -70,8 +69,8 @@ async def write_synthetic_trace(folder: Path) -> Path:
             score=decision.score.value if decision.score else None,
             prediction="[4] button 'In cart'",
             executed=True,
-            fidelity={"f1": 0.75, "identity_f1": 0.5, "change_f1": 0.4},
-            usage=UsageSummary(llm_calls=9, prompt_tokens=72, completion_tokens=18),
+            fidelity={"format": "diff", "f1": 0.75, "identity_f1": 0.5, "change_f1": 0.4},
+            usage=Cost(calls=9, prompt_tokens=72, completion_tokens=18),
             seconds=1.5,
             tree_file=tree_file,
         ),
@@ -101,7 +100,7 @@ async def write_synthetic_trace(folder: Path) -> Path:
             gate_events=[gate],
             speculative_actions=1,
             fidelity=FidelitySummary(f1=0.75, identity_f1=0.5, change_f1=0.4, n=1),
-            usage=UsageSummary(llm_calls=9, prompt_tokens=72, completion_tokens=18),
+            usage=Cost(calls=9, prompt_tokens=72, completion_tokens=18),
             seconds=2.0,
             trace_dir=str(folder),
         )
@@ -120,7 +119,7 @@ async def test_writer_and_reader_round_trip(tmp_path: Path) -> None:
     assert trace.trees[1]["nodes"][0]["real"] is True
     assert trace.screenshots == {1: "screenshots/step-001.png"}
     assert trace.result and trace.result.success
-    assert trace.usage and trace.usage["llm_calls"] == 9
+    assert trace.usage and trace.usage.calls == 9
 
 
 async def test_a_torn_last_line_is_skipped_not_fatal(tmp_path: Path) -> None:

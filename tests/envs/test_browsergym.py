@@ -88,3 +88,38 @@ async def test_wrong_action_and_fill(env) -> None:
     result = await env.step(parse_action(f'fill({box.id}, "{text}")', obs))
     result = await env.step(parse_action("click(Submit)", result.observation))
     assert result.done and result.reward and result.reward > 0
+
+
+async def test_every_action_kind_runs_in_browsergyms_action_set(env) -> None:
+    """Each kind of action, translated, runs on a real BrowserGym page without an error
+    (an action outside the env's action set would come back as a NameError)."""
+    from forethought.envs.grammar import parse_action
+
+    obs = await env.reset(task("enter-text"), seed=3)
+    (text,) = re.findall(r'"([^"]*)"', env.goal)
+    box = next(e for e in obs.elements if e.role == "textbox")
+    for line in [
+        f"hover({box.id})",
+        f'fill({box.id}, "{text}")',
+        'press("End")',  # to the focused field
+        f'press({box.id}, "End")',
+        "scroll(down)",
+        "scroll(up)",
+    ]:
+        result = await env.step(parse_action(line, obs))
+        assert result.error is None, f"{line}: {result.error}"
+        obs = result.observation
+        if line.startswith("fill"):
+            assert obs.focused == box.id
+    result = await env.step(parse_action("click(Submit)", obs))
+    assert result.done and result.reward and result.reward > 0
+
+    obs = await env.reset(task("click-test"), seed=1)
+    for line in [f'goto("{obs.url}")', "go_back()"]:  # leaving the task may end its episode
+        result = await env.step(parse_action(line, obs))
+        assert result.error is None, f"{line}: {result.error}"
+        obs = result.observation
+
+    await env.reset(task("click-test"), seed=1)
+    result = await env.step(parse_action('stop("done")'))
+    assert result.error is None and result.done

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from forethought.envs.grammar import (
     ActionParseError,
+    UntranslatableAction,
     assign_risk,
-    from_browsergym,
     parse_action,
     to_browsergym,
 )
@@ -57,12 +59,58 @@ def test_print_parse_round_trip(action: Action) -> None:
 
 @pytest.mark.parametrize("action", ROUND_TRIP, ids=str)
 def test_browsergym_round_trip(action: Action) -> None:
-    code = to_browsergym(action)
-    back = from_browsergym(code)
-    if action.kind is ActionKind.STOP and action.value is None:
+    """Our parser reads the BrowserGym code back; an untargeted press goes to the focus."""
+    back = parse_action(to_browsergym(action, focused="4"))
+    if action.kind is ActionKind.PRESS and action.target is None:
+        assert back == action.model_copy(update={"target": "4"})
+    elif action.kind is ActionKind.STOP and action.value is None:
         assert back == Action(kind=ActionKind.STOP, value="")
     else:
         assert back == action
+
+
+@pytest.mark.parametrize(
+    "value", ['he said "hi", then left', "it's", "multi\nline ünïcode 😀", "back\\slash", ""]
+)
+def test_browsergym_strings_are_python_literals(value: str) -> None:
+    """BrowserGym reads arguments with ``ast.literal_eval``: every string survives."""
+    code = to_browsergym(Action(kind=ActionKind.FILL, target="4", value=value))
+    call = ast.parse(code, mode="eval").body
+    assert isinstance(call, ast.Call) and call.func.id == "fill"  # type: ignore[attr-defined]
+    assert [ast.literal_eval(a) for a in call.args] == ["4", value]
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [
+        (Action(kind=ActionKind.CLICK, target="12"), "click('12')"),
+        (Action(kind=ActionKind.HOVER, target="a51"), "hover('a51')"),
+        (Action(kind=ActionKind.FILL, target="4", value="milk"), "fill('4', 'milk')"),
+        (Action(kind=ActionKind.SELECT, target="8", value="L"), "select_option('8', 'L')"),
+        (Action(kind=ActionKind.PRESS, target="4", value="Tab"), "press('4', 'Tab')"),
+        (Action(kind=ActionKind.PRESS, value="Enter"), "press('4', 'Enter')"),
+        (Action(kind=ActionKind.SCROLL, value="up"), "scroll(0, -500)"),
+        (Action(kind=ActionKind.GOTO, value="http://x.test/"), "goto('http://x.test/')"),
+        (Action(kind=ActionKind.GO_BACK), "go_back()"),
+        (Action(kind=ActionKind.STOP, value="42"), "send_msg_to_user('42')"),
+        (Action(kind=ActionKind.STOP), "send_msg_to_user('')"),
+    ],
+    ids=str,
+)
+def test_browsergym_translation_table(action: Action, code: str) -> None:
+    assert to_browsergym(action, focused="4") == code
+
+
+def test_browsergym_press_without_focus() -> None:
+    """No focused element: scrolling keys scroll, other keys cannot be pressed."""
+    page_down = Action(kind=ActionKind.PRESS, value="PageDown")
+    assert to_browsergym(page_down) == "scroll(0, 500)"
+    assert to_browsergym(Action(kind=ActionKind.PRESS, value="Home")) == "scroll(0, -100000)"
+    assert to_browsergym(Action(kind=ActionKind.PRESS, target="9", value="Enter")) == (
+        "press('9', 'Enter')"
+    )
+    with pytest.raises(UntranslatableAction, match=r"press\('Enter'\) needs a focused element"):
+        to_browsergym(Action(kind=ActionKind.PRESS, value="Enter"))
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ import os
 import zlib
 from pathlib import Path
 
-from forethought.agents.result import EpisodeResult, StepRecord, UsageSummary
+from forethought.agents.result import EpisodeResult, StepRecord
 from forethought.agents.trace import TraceWriter
 from forethought.eval.worker import EpisodeJob
+from forethought.planner import Cost
 
 
 def _log_call(job: EpisodeJob) -> None:
@@ -36,7 +37,7 @@ async def fake_episode(job: EpisodeJob) -> EpisodeResult:
         model=job.config.model,
         success=h % 2 == 0,
         steps=1,
-        usage=UsageSummary(llm_calls=3, prompt_tokens=100, completion_tokens=10 + h % 7),
+        usage=Cost(calls=3, prompt_tokens=100, completion_tokens=10 + h % 7),
         seconds=1.0,
     )
     writer.write_result(result)
@@ -55,7 +56,7 @@ async def hang(job: EpisodeJob) -> EpisodeResult:
     _log_call(job)
     writer = TraceWriter(job.trace_dir)
     for step, calls in ((0, 2), (1, 3)):
-        usage = UsageSummary(llm_calls=calls, prompt_tokens=100 * calls, completion_tokens=calls)
+        usage = Cost(calls=calls, prompt_tokens=100 * calls, completion_tokens=calls)
         writer.append_step(StepRecord(step=step, url="/fake", page="", usage=usage))
     await asyncio.sleep(3600)
     raise AssertionError("unreachable")

@@ -19,11 +19,12 @@ from forethought.eval.config import EvalConfig
 from forethought.eval.report import build_report
 from forethought.eval.runner import run_eval
 from forethought.eval.store import ResultsStore
+from forethought.settings import TEST_MODEL
 from forethought.worldmodel import registry
 from forethought.worldmodel.serving.managed import ManagedServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
-MODEL = registry.TEST_MODEL
+MODEL = TEST_MODEL
 SMALL = {"model": MODEL, "max_steps": 2, "planner": {"candidates": 2, "depth": 1}}
 
 

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from forethought.agents.result import EpisodeResult, StepRecord, UsageSummary
+from forethought.agents.result import EpisodeResult, StepRecord
 from forethought.agents.trace import TraceWriter
 from forethought.envs.types import Task
 from forethought.eval.config import Episode, EvalConfig
 from forethought.eval.report import RunData, build_report
 from forethought.eval.stats import bootstrap_mean, paired
 from forethought.eval.store import EpisodeRow, ResultsStore
+from forethought.planner import Cost
 
 AGENTS = ["reactive:gate-off", "lookahead"]
 TASKS = [Task(id=f"t{i}", goal=f"goal {i}", suite="builtin", trap=i == 1) for i in range(1, 5)]
@@ -45,7 +46,7 @@ def write_fixture(out: Path, agents=AGENTS, token_scale: int = 1) -> None:
                         trap_triggered=task.trap and (not planning or seed == 0),
                         seconds=20.0 if planning else 5.0,
                     )
-                    result.usage.completion_tokens = (40 if planning else 10) * token_scale
+                    result.usage = Cost(completion_tokens=(40 if planning else 10) * token_scale)
                     result.fidelity.f1, result.fidelity.identity_f1 = (
                         (0.6, 0.4) if planning else (None, None)
                     )
@@ -127,7 +128,7 @@ def test_a_failed_row_is_counted_from_its_finished_steps(tmp_path: Path) -> None
     ep = Episode(task=TASKS[0], agent="mcts", seed=0)
     writer = TraceWriter(tmp_path / "traces" / ep.key)
     for step, calls in ((0, 42), (1, 0)):
-        usage = UsageSummary(llm_calls=calls, prompt_tokens=1000 * calls, completion_tokens=calls)
+        usage = Cost(calls=calls, prompt_tokens=1000 * calls, completion_tokens=calls)
         writer.append_step(StepRecord(step=step, url="/shop", page="", usage=usage))
     with ResultsStore(tmp_path) as store:
         store.claim(config)

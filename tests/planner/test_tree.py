@@ -62,6 +62,11 @@ def test_score_and_cost() -> None:
         Score(0.5, confidence=-0.1)
     total = Cost(1, 10, 2, 0.5) + Cost(2, 5, 3, 0.25, cached_tokens=4)
     assert total == Cost(3, 15, 5, 0.75, 4) and total.tokens == 20
+    assert total.read_tokens == 11 and total.acceptance_rate is None
+    drafted = total + Cost(calls=1, draft_tokens=10, accepted_tokens=7)
+    assert (drafted.draft_tokens, drafted.accepted_tokens) == (10, 7)
+    assert drafted.acceptance_rate == pytest.approx(0.7)
+    assert drafted.as_dict()["accepted_tokens"] == 7 and drafted.as_dict()["calls"] == 4
 
 
 def test_default_state_key() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from forethought.envs.types import Observation
+from forethought.planner import Cost
 from forethought.worldmodel.client import Completion, LLMClient
-from forethought.worldmodel.usage import Usage
 
 RECORDED = Path(__file__).parent / "data" / "recorded_outputs.jsonl"
 
@@ -71,5 +71,5 @@ class ReplayClient(LLMClient):
 
     async def complete(self, messages: list[dict[str, Any]], **_: Any) -> Completion:
         self.calls += 1
-        usage = Usage(calls=1, prompt_tokens=100, completion_tokens=len(self.reply) // 4)
+        usage = Cost(calls=1, prompt_tokens=100, completion_tokens=len(self.reply) // 4)
         return Completion(text=self.reply, usage=usage, finish_reason="stop")

@@ -9,7 +9,13 @@ import socket
 import pytest
 from pydantic import BaseModel
 
-from forethought.worldmodel.client import LLMClient, LLMError, StructuredOutputError
+from forethought.planner import Cost
+from forethought.worldmodel.client import (
+    LLMClient,
+    LLMError,
+    StructuredOutputError,
+    usage_from_response,
+)
 from tests.worldmodel.fake_openai import FakeOpenAIServer, chat_reply
 
 
@@ -117,6 +123,32 @@ async def test_usage_is_accounted_per_call_and_summed():
     assert c.usage.calls == 2
     assert c.usage.completion_tokens == 10
     assert c.usage.read_tokens == 60
+    assert isinstance(c.usage, Cost) and isinstance(first.usage, Cost)
+
+
+def test_usage_from_response_reads_the_servers_extra_fields():
+    class Dumps:  # an SDK object: read through model_dump()
+        def model_dump(self) -> dict:
+            return {
+                "prompt_tokens": 50,
+                "completion_tokens": 9,
+                "prompt_tokens_details": {"cached_tokens": 20},
+                "speculative": {"draft_tokens": 8, "accepted_tokens": 6},
+            }
+
+    usage = usage_from_response(Dumps(), 1.5)
+    assert usage == Cost(
+        calls=1,
+        prompt_tokens=50,
+        completion_tokens=9,
+        seconds=1.5,
+        cached_tokens=20,
+        draft_tokens=8,
+        accepted_tokens=6,
+    )
+    assert usage.read_tokens == 30 and usage.acceptance_rate == 0.75
+    assert usage_from_response(None, 0.1) == Cost(calls=1, seconds=0.1)
+    assert usage_from_response({"prompt_tokens": None}, 0.0).prompt_tokens == 0
 
 
 async def test_concurrency_limit_is_respected():

@@ -8,12 +8,12 @@ import pytest
 
 from forethought.bench.planner import PAGES, llm_roles, open_pages
 from forethought.planner import EventKind, PlanEvent, PlannerOptions, StopReason, plan
-from forethought.worldmodel import registry
+from forethought.settings import TEST_MODEL
 from forethought.worldmodel.client import LLMClient
 from forethought.worldmodel.serving.managed import embedded_server
 
 pytestmark = pytest.mark.slow
-MODEL = registry.TEST_MODEL
+MODEL = TEST_MODEL
 
 
 async def test_one_real_lookahead_decision() -> None:

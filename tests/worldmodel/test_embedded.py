@@ -8,13 +8,14 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
+from forethought.settings import TEST_MODEL
 from forethought.worldmodel import registry
 from forethought.worldmodel.client import LLMClient
 from forethought.worldmodel.serving.drafters import SPEC_MODES
 from forethought.worldmodel.serving.managed import ManagedServer
 
 pytestmark = pytest.mark.slow
-MODEL = registry.TEST_MODEL
+MODEL = TEST_MODEL
 
 PAGE = "\n".join(
     f"[{i}] row 'Order #{1000 + i}: {name}, qty {i % 4 + 1}, ${i * 3 + 9}.00'"

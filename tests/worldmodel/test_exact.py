@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from forethought.bench.specdec import load_workload, recorded_rollout, sum_counts
+from forethought.settings import TEST_MODEL
 from forethought.worldmodel import registry
 from forethought.worldmodel.drafting import SuffixDrafter, replay
 from forethought.worldmodel.serving.drafters import CappedDraft
@@ -24,7 +25,7 @@ GROUP = "miniwob.book-flight#0"
 
 @pytest.fixture(scope="module")
 def path():
-    return registry.pull(registry.TEST_MODEL)
+    return registry.pull(TEST_MODEL)
 
 
 def logits(engine: EmbeddedEngine, prompt: list[int], tail: list[int], batch: int) -> np.ndarray:

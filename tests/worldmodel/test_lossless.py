@@ -9,12 +9,13 @@ from __future__ import annotations
 import pytest
 
 from forethought.bench.specdec import Prompt, load_workload, recorded_rollout
+from forethought.settings import TEST_MODEL
 from forethought.worldmodel import registry
 from forethought.worldmodel.drafting import Rollout, SuffixDrafter, replay
 from forethought.worldmodel.serving.drafters import DEFAULT_SPEC, SPEC_MODES
 
 pytestmark = pytest.mark.slow
-MODEL = registry.TEST_MODEL
+MODEL = TEST_MODEL
 GROUP = "miniwob.book-flight#0"
 MAX_TOKENS = 128
 

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forethought.cli.app import app
+from forethought.settings import DEFAULT_MODEL, models_dir
 from forethought.worldmodel import registry
 
 PARTS = [b"GGUF" + bytes(range(256)) * 40, b"tail-of-the-model" * 100]
@@ -55,7 +56,7 @@ def fake_index(tmp_path, monkeypatch):
 
 
 def _cache_files() -> list[Path]:
-    folder = registry.models_dir()
+    folder = models_dir()
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
@@ -109,7 +110,7 @@ def test_interrupted_pull_leaves_no_partial_file(fake_index):
 
 
 def test_unknown_model_names_the_known_ones():
-    with pytest.raises(registry.ModelError, match=registry.DEFAULT_MODEL):
+    with pytest.raises(registry.ModelError, match=DEFAULT_MODEL):
         registry.pull("gpt-5")
 
 
@@ -126,7 +127,7 @@ def test_models_cli_pull_prints_the_path_last(fake_index, monkeypatch):
     assert registry.sha256_file(Path(last)) == spec.sha256
     listed = json.loads(runner.invoke(app, ["models", "list", "--json"]).stdout)
     assert {row["name"]: row["path"] for row in listed}[spec.name] == last
-    assert registry.DEFAULT_MODEL in {row["name"] for row in listed}
+    assert DEFAULT_MODEL in {row["name"] for row in listed}
     assert runner.invoke(app, ["models", "path", spec.name]).stdout.strip() == last
-    missing = runner.invoke(app, ["models", "path", registry.DEFAULT_MODEL])
+    missing = runner.invoke(app, ["models", "path", DEFAULT_MODEL])
     assert missing.exit_code == 1

@@ -9,6 +9,7 @@ Hand-written cases pin the prediction parser and fidelity's numbers.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
 import re
@@ -19,14 +20,16 @@ import pytest
 from forethought.envs.grammar import ActionParseError, parse_action
 from forethought.envs.types import Action, ActionKind, Element, Observation
 from forethought.planner import Score
+from forethought.worldmodel.critic import LLMCritic
 from forethought.worldmodel.fidelity import element_f1, measure
+from forethought.worldmodel.policy import LLMPolicy, Rejection
 from forethought.worldmodel.predictions import (
     WMFormat,
     apply_prediction,
     describe_change,
     parse_prediction,
 )
-from forethought.worldmodel.roles import LLMCritic, LLMPolicy, LLMWorldModel
+from forethought.worldmodel.world_model import LLMWorldModel
 
 from .replay import Recorded, ReplayClient, recorded
 
@@ -138,7 +141,7 @@ async def _world_model(rec: Recorded, text: str, client: ReplayClient) -> None:
         action = _action(rec)
         imagined, cost = await wm.simulate(rec.page, action)
         assert cost.calls == 1
-        assert wm.prediction_for(rec.page, action) is not None
+        assert isinstance(imagined, Observation) and imagined is not rec.page
         _check_state(rec.page, imagined, fmt)
         again, _ = await wm.simulate(imagined, action)  # imagination continues from there
         _check_state(imagined, again, fmt)
@@ -162,9 +165,12 @@ async def _policy(rec: Recorded, text: str, client: ReplayClient) -> None:
         ranked, cost = await policy.propose(rec.goal, rec.page, k)
         assert cost.calls >= 1
         _check_actions(ranked, rec.page, k)
-        assert all(isinstance(t, str) and isinstance(w, str) for t, w in policy.rejected)
-    lines = policy.validate(text.splitlines(), rec.page)
+        rejected = policy.rejected_on(rec.page)
+        assert all(isinstance(r, Rejection) and isinstance(r.reason, str) for r in rejected)
+    lines, rejections = policy.validate(text.splitlines(), rec.page)
     _check_actions([(a, 1.0) for a in lines], rec.page, len(lines))
+    assert all(isinstance(r, Rejection) for r in rejections)
+    assert policy.rejected_on(rec.page) == rejected  # validate() keeps nothing
 
 
 async def _critic(rec: Recorded, text: str, client: ReplayClient) -> None:
@@ -214,6 +220,32 @@ async def test_recorded_policy_replies_mostly_parse() -> None:
         ranked, _ = await LLMPolicy(client).propose(rec.goal, rec.page, 3)
         proposed += bool(ranked)
     assert replies and proposed >= 1
+
+
+async def test_policy_keeps_rejections_per_page() -> None:
+    """Concurrent proposals (as MCTS makes them) each keep their own page's rejections."""
+    with_both = Observation(
+        url="http://shop.test/a",
+        elements=[
+            Element(id="1", role="button", name="Buy"),
+            Element(id="2", role="link", name="Home"),
+        ],
+    )
+    only_two = Observation(url="http://shop.test/b", elements=[with_both.elements[1]])
+    client = ReplayClient('{"actions": ["click(1)", "click(2)", "frobnicate(3)"]}')
+    policy = LLMPolicy(client)
+    (ranked_a, _), (ranked_b, _) = await asyncio.gather(
+        policy.propose("buy", with_both, 3), policy.propose("buy", only_two, 3)
+    )
+    assert [str(a) for a, _ in ranked_a] == ["click(1)", "click(2)"]
+    assert [str(a) for a, _ in ranked_b] == ["click(2)"]
+    assert [r.text for r in policy.rejected_on(with_both)] == ["frobnicate(3)"]
+    assert [r.text for r in policy.rejected_on(only_two)] == ["click(1)", "frobnicate(3)"]
+    assert all(r.reason for r in policy.rejected_on(only_two))
+    assert policy.rejected_on(with_both.model_copy(update={"url": "http://shop.test/c"})) == []
+    actions, rejections = policy.validate(["click(1)"], only_two)
+    assert actions == [] and [r.text for r in rejections] == ["click(1)"]
+    assert len(policy.rejected_on(only_two)) == 2  # validate() is pure
 
 
 # --- predictions on hand-written cases ---------------------------------------------------

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from forethought import settings
 from forethought.worldmodel import registry
 from forethought.worldmodel.serving.http import EXIT_WITH_PARENT, READY_PREFIX
 
@@ -32,7 +33,7 @@ class ManagedServer:
 
     def __init__(
         self,
-        model: str = registry.DEFAULT_MODEL,
+        model: str = settings.DEFAULT_MODEL,
         *,
         spec: str | None = None,
         n_ctx: int | None = None,
@@ -60,7 +61,7 @@ class ManagedServer:
         """Start the server and wait until it answers ``/health``; returns its base URL."""
         if self.base_url:
             return self.base_url
-        logs = registry.home() / "logs"
+        logs = settings.logs_dir()
         logs.mkdir(parents=True, exist_ok=True)
         self.log_path = logs / f"server-{os.getpid()}-{time.time_ns()}.log"
         log = self.log_path.open("w")
@@ -132,7 +133,7 @@ class ManagedServer:
 
 
 @contextlib.contextmanager
-def embedded_server(model: str = registry.DEFAULT_MODEL, **kwargs: object) -> Iterator[str]:
+def embedded_server(model: str = settings.DEFAULT_MODEL, **kwargs: object) -> Iterator[str]:
     """Pull ``model`` if needed, serve it, and yield the base URL."""
     if model in registry.MODELS:
         registry.pull(model)

@@ -1,0 +1,333 @@
+"""The agent loop: a LangGraph ``StateGraph`` of observe → plan → assess → gate → act.
+
+Each node is one method of :class:`StepPipeline` over the typed :class:`LoopState`. The
+loop plans again after every real step, except while it continues a verified imagined
+path (speculation). State is checkpointed to SQLite after every node; the env, the roles
+and the trace live in the :class:`Runtime`, outside the state.
+
+Only ``gate`` can be interrupted (an approval in ``ask`` mode), and LangGraph re-runs an
+interrupted node from its start on resume: so ``gate`` does nothing expensive. The
+imagining it needs happens in ``assess``, whose result is checkpointed before ``gate``
+runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any, Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+
+from forethought.agents.events import Acted, GateRuled, Planned, Planning, Searched, Speculated
+from forethought.agents.gate import rule
+from forethought.agents.recording import (
+    candidate_record,
+    describe_state,
+    imagined_text,
+    record_step,
+    save_browser,
+)
+from forethought.agents.result import ApprovalRequest, CandidateRecord, GateDecision, GateEvent
+from forethought.agents.runtime import Runtime
+from forethought.agents.state import ImaginedStep, LoopState, Pending, StopReason, kept
+from forethought.envs.types import Action, ActionKind, Observation, Risk
+from forethought.planner import Cost, Decision, Memo, WMFormat, plan
+from forethought.worldmodel.fidelity import element_f1, measure
+
+Update = dict[str, Any]
+
+
+class StepPipeline:
+    """The loop's nodes, one method each. Each returns the state fields it changes."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def observe(self, state: LoopState) -> Update:
+        """End at the step limit; otherwise continue the imagined path while it holds."""
+        if state.done:  # the last action ended the episode: keep its reason
+            return {}
+        if state.step >= self.rt.config.max_steps:
+            return {"done": True, "stop_reason": StopReason.STEP_LIMIT}
+        if not state.continuation:
+            return {"pending": None}
+        nxt, rest = state.continuation[0], state.continuation[1:]
+        if not self._continues(state.obs, nxt):
+            return {"pending": None, "continuation": []}
+        await self.rt.emit(Speculated(step=state.step, action=str(nxt.action)))
+        return {
+            "pending": Pending(
+                action=nxt.action, score=nxt.score, prediction=nxt.next, speculative=True
+            ),
+            "continuation": rest,
+            "speculative_actions": state.speculative_actions + 1,
+            "speculative_calls_saved": state.speculative_calls_saved + nxt.calls_saved,
+        }
+
+    async def plan(self, state: LoopState) -> Update:
+        """Choose the next action: the policy alone (reactive) or a search."""
+        rt, started = self.rt, time.perf_counter()
+        await rt.emit(Planning(step=state.step, url=state.obs.url))
+        rt.imagining.begin_decision(rt.config.planner_options().budget())
+        choice = await (self._search(state) if rt.config.planning else self._react(state))
+        usage = state.usage + choice.cost
+        await rt.emit(
+            Planned(
+                step=state.step,
+                action=str(choice.action) if choice.action else None,
+                score=choice.score,
+                candidates=choice.candidates,
+                rejected=self._rejected(state.obs),
+                seconds=time.perf_counter() - started,
+                usage=usage,
+            )
+        )
+        if choice.action is None:
+            return {"usage": usage, "done": True, "stop_reason": StopReason.NO_ACTION}
+        pending = Pending(
+            action=choice.action,
+            score=choice.score,
+            prediction=choice.prediction,
+            candidates=choice.candidates,
+            tree_file=choice.tree_file,
+            cost=choice.cost,
+            plan_seconds=time.perf_counter() - started,
+        )
+        return {"usage": usage, "pending": pending, "continuation": choice.continuation}
+
+    async def assess(self, state: LoopState) -> Update:
+        """Imagine and score the chosen action when the gate needs a score it lacks."""
+        pending = state.pending
+        assert pending is not None
+        if not rule(pending.action, pending.score, self.rt.config).needs_score:
+            return {}
+        found, cost = await self.rt.imagining.assess(self.rt.goal, state.obs, pending.action)
+        update = {"score": found.score.value, "prediction": found.outcome} if found else {}
+        pending = pending.model_copy(update={**update, "cost": pending.cost + cost})
+        return {"pending": pending, "usage": state.usage + cost}
+
+    async def gate(self, state: LoopState) -> Update:
+        """Rule on the chosen action; in ``ask`` mode, interrupt for a person's answer."""
+        pending = state.pending
+        assert pending is not None
+        action = pending.action
+        ruling = rule(action, pending.score, self.rt.config)
+        decision, reason = ruling.decision, ruling.reason
+        if ruling.needs_score:  # ``assess`` could not score it within the budget
+            decision = GateDecision.NOT_SCORED
+            reason = "the decision's budget was spent before its outcome was scored"
+        if ruling.ask:
+            request = ApprovalRequest(
+                step=state.step,
+                action=str(action),
+                risk=action.risk.value,
+                score=pending.score,
+                imagined=imagined_text(state.obs, pending.prediction),
+            )
+            approved = interrupt(request)
+            decision = GateDecision.APPROVED if approved else GateDecision.DENIED
+        assert decision is not None
+        pending = pending.model_copy(update={"gate": decision})
+        update: Update = {"pending": pending}
+        event = None
+        if action.risk is not Risk.SAFE or decision is not GateDecision.ALLOWED:
+            event = GateEvent(
+                step=state.step,
+                action=str(action),
+                risk=action.risk.value,
+                score=pending.score,
+                decision=decision,
+                reason=reason,
+            )
+            update["gate_events"] = [*state.gate_events, event]
+            await self.rt.emit(GateRuled(**event.model_dump()))
+        if pending.passed:
+            return update
+        record_step(self.rt, state, pending, event, executed=False)
+        update.update(refused=[*state.refused, action.key], continuation=[])
+        if decision is GateDecision.DRY_RUN:
+            update.update(done=True, stop_reason=StopReason.DRY_RUN)
+        return update
+
+    async def act(self, state: LoopState) -> Update:
+        """Run the action in the real environment and measure the prediction's fidelity."""
+        rt, pending, step = self.rt, state.pending, state.step
+        assert pending is not None
+        action, before = pending.action, state.obs
+        started = time.perf_counter()
+        rt.intents.intend(step, action)
+        result = await rt.env.step(action)
+        await save_browser(rt)  # before the done mark: a resume reopens this page
+        rt.intents.done(step, action)
+        rt.last_action = action
+        obs = kept(result.observation)
+        # An action that changed nothing is not proposed again on the same page.
+        unchanged = obs.key == before.key and action.kind is not ActionKind.STOP
+        update: Update = {
+            "obs": obs,
+            "step": step + 1,
+            "refused": [action.key] if unchanged else [],
+        }
+        fidelity = None
+        if pending.prediction is not None:
+            fidelity = measure(before, pending.prediction, obs, self._wm_format())
+            update["fidelity"] = [*state.fidelity, fidelity]
+        event = next((g for g in reversed(state.gate_events) if g.step == step), None)
+        record_step(
+            rt,
+            state,
+            pending,
+            event,
+            executed=True,
+            error=result.error,
+            fidelity=fidelity,
+            started=started,
+        )
+        await rt.emit(
+            Acted(
+                step=step,
+                action=str(action),
+                url=obs.url,
+                error=result.error,
+                speculative=pending.speculative,
+                fidelity=fidelity,
+            )
+        )
+        if action.kind is ActionKind.STOP:
+            update.update(done=True, answer=action.value, stop_reason=StopReason.STOP)
+        elif result.done:
+            update.update(done=True, stop_reason=StopReason.EPISODE_ENDED)
+        return update
+
+    # --- helpers -------------------------------------------------------------------------
+
+    async def _react(self, state: LoopState) -> _Choice:
+        """The policy's first proposal, unimagined (the gate imagines risky ones)."""
+        policy = _Filtered(self.rt.roles.policy, set(state.refused))
+        proposals, cost = await policy.propose(self.rt.goal, state.obs, 1)
+        candidates = [
+            CandidateRecord(action=str(a), risk=a.risk.value, prior=p) for a, p in proposals
+        ]
+        return _Choice(proposals[0][0] if proposals else None, cost, candidates)
+
+    async def _search(self, state: LoopState) -> _Choice:
+        """A search over imagined futures; its best path past the action, for speculation."""
+        rt, obs = self.rt, state.obs
+        tree = None
+        if rt.tree is not None and rt.last_action is not None:
+            tree = rt.tree.reroot(rt.last_action, obs)
+        decision = await plan(
+            rt.goal,
+            obs,
+            _Filtered(rt.roles.policy, set(state.refused)),
+            rt.imagining,
+            rt.imagining,
+            rt.config.planner_options(),
+            tree=tree,
+            # The memo holds proposals made before the gate refused some of them.
+            memo=rt.memo if not state.refused else Memo(),
+            on_event=lambda e: rt.emit(Searched(step=state.step, event=e.kind.value)),
+        )
+        rt.tree = decision.tree
+        score = decision.score.value if decision.score else None
+        return _Choice(
+            action=decision.action,
+            cost=decision.cost,
+            candidates=[candidate_record(decision.tree, obs, c) for c in decision.candidates],
+            score=score,
+            prediction=decision.prediction,
+            tree_file=rt.trace.write_tree(state.step, decision.tree.to_node_link(describe_state)),
+            continuation=self._continuation(decision, score),
+        )
+
+    def _continuation(
+        self, decision: Decision[Observation, Action], score: float | None
+    ) -> list[ImaginedStep]:
+        if not self.rt.config.speculate or self._wm_format() is WMFormat.NL:
+            return []
+        path = decision.path
+        saved = decision.cost.calls // max(len(path), 1)
+        return [
+            ImaginedStep(action=act, expect=prev, next=imagined, score=score, calls_saved=saved)
+            for (_, prev), (act, imagined) in pairwise(path)
+        ]
+
+    def _continues(self, obs: Observation, nxt: ImaginedStep) -> bool:
+        """Speculation goes on only for a safe action on a page that matches."""
+        action = nxt.action
+        if action.risk is not Risk.SAFE or action.kind is ActionKind.STOP:
+            return False
+        if action.target is not None and obs.element(action.target) is None:
+            return False
+        return element_f1(nxt.expect.elements, obs.elements) >= self.rt.config.speculate_threshold
+
+    def _rejected(self, obs: Observation) -> list[str]:
+        rejected_on = getattr(self.rt.roles.policy, "rejected_on", None)
+        return [r.text for r in rejected_on(obs)] if rejected_on else []
+
+    def _wm_format(self) -> WMFormat:
+        return WMFormat(getattr(self.rt.roles.world_model, "format", WMFormat.DIFF))
+
+
+@dataclass
+class _Choice:
+    """What a decision chose (``action`` is ``None`` when nothing valid was proposed)."""
+
+    action: Action | None
+    cost: Cost
+    candidates: list[CandidateRecord]
+    score: float | None = None
+    prediction: Observation | None = None
+    tree_file: str | None = None
+    continuation: list[ImaginedStep] = field(default_factory=list)
+
+
+class _Filtered:
+    """The policy, minus the actions the gate refused on this page."""
+
+    def __init__(self, inner: Any, refused: set[str]) -> None:
+        self.inner, self.refused = inner, refused
+
+    async def propose(
+        self, goal: str, state: Observation, k: int
+    ) -> tuple[list[tuple[Action, float]], Cost]:
+        proposals, cost = await self.inner.propose(goal, state, k + len(self.refused))
+        kept = [(a, p) for a, p in proposals if a.key not in self.refused][:k]
+        return kept, cost
+
+
+def build_graph(rt: Runtime) -> StateGraph:
+    """The loop's graph for one episode; compile it with a checkpointer."""
+    nodes = StepPipeline(rt)
+    graph = StateGraph(LoopState)
+    graph.add_node("observe", nodes.observe)
+    graph.add_node("plan", nodes.plan)
+    graph.add_node("assess", nodes.assess)
+    graph.add_node("gate", nodes.gate)
+    graph.add_node("act", nodes.act)
+    graph.add_edge(START, "observe")
+    graph.add_conditional_edges("observe", _after_observe, ["plan", "assess", END])
+    graph.add_conditional_edges("plan", _after_plan, ["assess", END])
+    graph.add_edge("assess", "gate")
+    graph.add_conditional_edges("gate", _after_gate, ["act", "observe", END])
+    graph.add_edge("act", "observe")
+    return graph
+
+
+def _after_observe(state: LoopState) -> Literal["plan", "assess", "__end__"]:
+    if state.done:
+        return END
+    return "assess" if state.pending else "plan"
+
+
+def _after_plan(state: LoopState) -> Literal["assess", "__end__"]:
+    return END if state.done else "assess"
+
+
+def _after_gate(state: LoopState) -> Literal["act", "observe", "__end__"]:
+    if state.done:
+        return END
+    return "act" if state.pending and state.pending.passed else "observe"

@@ -1,0 +1,105 @@
+"""The loop's typed state: what the LangGraph checkpointer saves after every node.
+
+Observations, actions and costs are kept as the models they are; nothing in the loop
+converts them to dicts and back.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from forethought.agents.result import ApprovalRequest, CandidateRecord, GateDecision, GateEvent
+from forethought.envs.types import Action, ActionKind, Element, Observation, Risk
+from forethought.planner import Cost, WMFormat
+from forethought.worldmodel.fidelity import Fidelity
+
+
+def kept(obs: Observation) -> Observation:
+    """``obs`` as the state keeps it: without its screenshot (checkpoints stay small)."""
+    return obs if obs.screenshot is None else obs.model_copy(update={"screenshot": None})
+
+
+class StopReason(StrEnum):
+    """Why an episode ended (stored with its result)."""
+
+    STOP = "stop"
+    STEP_LIMIT = "step limit"
+    EPISODE_ENDED = "episode ended"
+    NO_ACTION = "no valid action proposed"
+    DRY_RUN = "dry run: stopped before a risky action"
+
+
+class ImaginedStep(BaseModel):
+    """One step of the best imagined path past the chosen action, for speculation."""
+
+    action: Action
+    #: The page the imagined path expects before this action.
+    expect: Observation
+    #: The page it imagined after it.
+    next: Observation
+    score: float | None = None
+    #: Planning calls this step saves when it runs without planning again.
+    calls_saved: int = 0
+
+
+class Pending(BaseModel):
+    """The chosen action, not yet executed, and what the decision learned about it."""
+
+    action: Action
+    #: The critic's score of its imagined outcome (``None``: not scored yet).
+    score: float | None = None
+    prediction: Observation | None = None
+    speculative: bool = False
+    candidates: list[CandidateRecord] = Field(default_factory=list)
+    tree_file: str | None = None
+    #: Everything the decision spent: planning, and the gate's imagining.
+    cost: Cost = Field(default_factory=Cost)
+    plan_seconds: float = 0.0
+    #: The gate's ruling, once it ruled.
+    gate: GateDecision | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.gate in (GateDecision.ALLOWED, GateDecision.APPROVED)
+
+
+class LoopState(BaseModel):
+    """The episode's state between the graph's nodes."""
+
+    step: int = 0
+    obs: Observation
+    pending: Pending | None = None
+    continuation: list[ImaginedStep] = Field(default_factory=list)
+    #: Action keys not to propose again on this page (refused by the gate, or no-ops).
+    refused: list[str] = Field(default_factory=list)
+    gate_events: list[GateEvent] = Field(default_factory=list)
+    fidelity: list[Fidelity] = Field(default_factory=list)
+    speculative_actions: int = 0
+    speculative_calls_saved: int = 0
+    usage: Cost = Field(default_factory=Cost)
+    done: bool = False
+    answer: str | None = None
+    stop_reason: StopReason | None = None
+
+
+#: Every type a checkpoint holds: the checkpointer rebuilds these and nothing else.
+CHECKPOINT_TYPES: tuple[type, ...] = (
+    LoopState,
+    Pending,
+    ImaginedStep,
+    StopReason,
+    Observation,
+    Element,
+    Action,
+    ActionKind,
+    Risk,
+    CandidateRecord,
+    GateEvent,
+    GateDecision,
+    ApprovalRequest,
+    Fidelity,
+    WMFormat,
+    Cost,
+)
