@@ -36,6 +36,7 @@ from forethought.agents.trace import TraceWriter, new_run_id, read_trace, run_di
 from forethought.envs.factory import EnvFactory, SuiteEnvs
 from forethought.envs.types import Environment, Observation, ResumableEnvironment, Task, Verdict
 from forethought.settings import __version__
+from forethought.worldmodel.fidelity import element_f1
 
 #: How a person answers an approval request (``ask`` mode): True runs the action.
 Approver = Callable[[ApprovalRequest], Awaitable[bool] | bool]
@@ -170,15 +171,30 @@ class _Driver:
             raise ResumeError("the run has no approval request waiting for an answer")
         if snapshot is None:
             return {"obs": kept(obs), "step": 0}
-        if waiting:  # the gate asks again (cheaply: nothing is imagined or scored twice)
+        saved = LoopState.model_validate(snapshot.values)
+        if waiting and self._still_there(saved, obs):
+            # The gate asks again (cheaply: nothing is imagined or scored twice).
             return None if answer is None else Command(resume=answer)
-        step = snapshot.values.get("step", 0)
+        # Plan again on the reopened page (an approval for another page is void).
+        step = saved.step
         last = self.rt.intents.last_step()
         if last is not None and last >= step:
             step = last + 1  # that action was attempted: never repeat it
         update = {"obs": kept(obs), "step": step, "pending": None, "continuation": []}
         await graph.aupdate_state(self.cfg, update, as_node="act")
         return None
+
+    def _still_there(self, saved: LoopState, obs: Observation) -> bool:
+        """Whether the reopened page is the one the pending action was chosen on."""
+        action = saved.pending.action if saved.pending else None
+        if action is None:
+            return False
+        if action.target is not None:
+            before, now = saved.obs.element(action.target), obs.element(action.target)
+            if now is None or before is None or now.match_key != before.match_key:
+                return False
+        similar = element_f1(saved.obs.elements, obs.elements)
+        return similar >= self.rt.config.speculate_threshold
 
 
 async def _ask(approver: Approver, request: ApprovalRequest) -> bool:

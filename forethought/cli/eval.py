@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from forethought.agents.config import AGENTS, OnIrreversible
 from forethought.cli import options as opts
 from forethought.cli.app import app
 from forethought.settings import DEFAULT_MODEL
@@ -18,17 +19,12 @@ class Backend(StrEnum):
     ray = "ray"
 
 
-class Unattended(StrEnum):
-    allow_scored = "allow-scored"
-    deny = "deny"
-
-
 @app.command("eval")
 def eval_command(
     out: Path = typer.Option(..., "--out", help="Folder for results.sqlite, traces and reports."),
     agents: str = typer.Option(
         ...,
-        help="Comma-separated: reactive,lookahead,mcts,beam,webdreamer; "
+        help=f"Comma-separated: {','.join(AGENTS)}; "
         "add :gate-off or :no-speculate to one, e.g. reactive:gate-off.",
     ),
     suite: str = typer.Option("builtin", help="builtin, miniwob or browsergym:<benchmark>."),
@@ -49,8 +45,10 @@ def eval_command(
         opts.Switch.on, help="The safety gate (per agent: name:gate-off)."
     ),
     gate_threshold: opts.GateThreshold = 0.75,
-    on_irreversible: Unattended = typer.Option(
-        Unattended.allow_scored, help="What the gate does with scored irreversible actions."
+    on_irreversible: OnIrreversible = typer.Option(
+        OnIrreversible.ALLOW_SCORED,
+        help="What the gate does with scored irreversible actions: allow-scored or deny "
+        "(ask needs a person, so eval refuses it).",
     ),
     no_speculate: opts.NoSpeculate = False,
     candidates: opts.Candidates = None,
@@ -82,7 +80,7 @@ def eval_command(
             max_steps=max_steps,
             gate=gate is opts.Switch.on,
             gate_threshold=gate_threshold,
-            on_irreversible=on_irreversible.value,
+            on_irreversible=on_irreversible,
             speculate=not no_speculate,
             planner=opts.planner_overrides(
                 candidates,

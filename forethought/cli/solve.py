@@ -83,6 +83,11 @@ def solve(
         recorded = json.loads(manifest.read_text())
         target = Task.model_validate(recorded["task"])
         started_with = recorded["config"]
+        # The run goes on with the models it started with.
+        models = recorded.get("models") or {}
+        policy_model, world_model, critic_model = (
+            models.get(role) for role in ("policy", "world_model", "critic")
+        )
     elif task:
         target = task
     elif not goal or sum(x is not None for x in (site, url)) != 1:

@@ -17,11 +17,19 @@ from urllib.parse import urljoin
 
 from forethought.envs.chromium import acquire_browser, release_browser
 from forethought.envs.custom import CheckSetup
-from forethought.envs.grammar import SCROLL_PIXELS
+from forethought.envs.grammar import SCROLL_PIXELS, parse_action
 from forethought.envs.guard import NavigationGuard, origin_of
 from forethought.envs.observe import draw_marks, element_handle, read_page, settle_dom
 from forethought.envs.setup import RestorableSetup, RestoreUnsupported, TaskSetup
-from forethought.envs.types import Action, ActionKind, Observation, StepResult, Task, Verdict
+from forethought.envs.types import (
+    Action,
+    ActionKind,
+    Observation,
+    Risk,
+    StepResult,
+    Task,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Request
@@ -89,6 +97,9 @@ class BrowserEnv:
         self._verdict: Verdict | None = None
         self._done = False
         self._last: Observation | None = None
+        #: The safe actions done on the current document since it loaded (``None`` once
+        #: a risky one was): what :meth:`reopen` replays to re-create client-side state.
+        self._replay: list[Action] | None = []
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -150,14 +161,21 @@ class BrowserEnv:
         return dict(await self._context.storage_state())
 
     async def snapshot(self) -> dict[str, Any] | None:
-        """The page's URL and storage state, for :meth:`reopen` (``None`` before reset)."""
+        """The page's URL, storage state and the safe actions done on it since it loaded,
+        for :meth:`reopen` (``None`` before reset)."""
         if self._context is None or self._page is None or self._page.is_closed():
             return None
-        return {"url": self._page.url, "storage": await self.storage_state()}
+        replay = None if self._replay is None else [str(a) for a in self._replay]
+        return {"url": self._page.url, "storage": await self.storage_state(), "replay": replay}
 
     async def reopen(self, task: Task, snapshot: dict[str, Any]) -> Observation:
-        """:meth:`restore` from a :meth:`snapshot`."""
-        return await self.restore(task, snapshot["url"], snapshot["storage"])
+        """:meth:`restore` from a :meth:`snapshot`, then replay the page's safe actions (an
+        open dialog, a filled field), so the page is as it was left."""
+        obs = await self.restore(task, snapshot["url"], snapshot["storage"])
+        for text in snapshot.get("replay") or []:
+            result = await self.step(parse_action(text, obs))
+            obs = result.observation
+        return obs
 
     async def _open(
         self, task: Task, setup: TaskSetup, storage_state: dict[str, Any] | None = None
@@ -167,6 +185,7 @@ class BrowserEnv:
         if self._browser is None:
             self._browser = await acquire_browser(headed=self.headed, executable=self.executable)
         self.task, self.setup, self._verdict, self._done = task, setup, None, False
+        self._replay = []
         allowed = list(dict.fromkeys([*task.allowed_origins, *setup.allowed_origins(task)]))
         if not allowed and "://" in task.start_url:
             allowed = [origin_of(task.start_url)]
@@ -313,11 +332,13 @@ class BrowserEnv:
             info["verdict"] = verdict.model_dump()
             return StepResult(observation=obs, done=True, reward=verdict.reward, info=info)
         started = time.perf_counter()
+        document = self.page.url
         try:
             await self._act(action)
         except Exception as exc:
             error = _short_error(exc)
         await self._settle()
+        self._remember(action, navigated=self.page.url != document)
         info["act_ms"] = round((time.perf_counter() - started) * 1000, 1)
         blocked = self.guard.blocked[blocked_before:]
         if blocked:
@@ -337,6 +358,12 @@ class BrowserEnv:
             error=error,
             info=info,
         )
+
+    def _remember(self, action: Action, *, navigated: bool) -> None:
+        if navigated or action.kind in (ActionKind.GOTO, ActionKind.GO_BACK):
+            self._replay = []
+        elif self._replay is not None:
+            self._replay = [*self._replay, action] if action.risk is Risk.SAFE else None
 
     async def _act(self, action: Action) -> None:
         page = self.page

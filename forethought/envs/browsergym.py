@@ -132,7 +132,7 @@ def check_benchmark_env(benchmark: str, environ: Mapping[str, str] | None = None
         also = " (or " + " or ".join(" + ".join(names) for names in options[1:]) + ")"
     raise BrowserGymNotConfigured(
         f"BrowserGym benchmark {benchmark!r} needs {_SERVERS.get(benchmark, 'its servers')}: "
-        f"set {', '.join(missing)}{also}; see README, 'BrowserGym benchmarks with servers'"
+        f"set {', '.join(missing)}{also}; see the BrowserGym section of README.md"
     )
 
 
@@ -379,7 +379,18 @@ class BrowserGymEnv:
             kwargs["pre_observation_delay"] = self.pre_observation_delay
         gym_id = str(task.meta.get("gym_id") or f"browsergym/{task.id.removeprefix(PREFIX)}")
         self._gym = gym.make(gym_id, **kwargs)
-        obs, _info = self._gym.reset(seed=seed)
+        try:
+            obs, _info = self._gym.reset(seed=seed)
+        except Exception as exc:
+            if benchmark not in REQUIRED_ENV:
+                raise
+            # e.g. Playwright's net::ERR_CONNECTION_REFUSED with its call log: one line
+            first = next((line for line in str(exc).splitlines() if line.strip()), "")
+            raise BrowserGymUnavailable(
+                f"BrowserGym benchmark {benchmark!r} could not start {task.id} "
+                f"({type(exc).__name__}: {first.strip()[:200]}); check that "
+                f"{_SERVERS[benchmark]} can be reached at the URLs its variables name"
+            ) from exc
         return _observation(obs), _goal(obs)
 
     async def reset(self, task: Task, seed: int = 0) -> Observation:

@@ -403,6 +403,8 @@ _TEXT_KEYS = {
     "reason",
 }
 _ID_KEYS = {"id", "bid", "element", "element_id", "target", "elem", "ref"}
+#: Playwright-style options a model may add; accepted and dropped.
+_IGNORED_KEYS = {"button", "modifiers", "timeout", "force", "delay"}
 
 
 def _text_of(arg: _Arg, what: str) -> str:
@@ -421,11 +423,10 @@ def _split_id_and_rest(args: list[_Arg], kind: str) -> tuple[_Arg | None, list[_
     ids = [a for a in args if a.keyword in _ID_KEYS]
     rest = [a for a in args if a.keyword not in _ID_KEYS]
     unknown = [a.keyword for a in rest if a.keyword and a.keyword not in _TEXT_KEYS]
-    ignored = {"button", "modifiers", "timeout", "force", "delay"}
-    if [k for k in unknown if k not in ignored]:
-        bad = next(k for k in unknown if k not in ignored)
+    if [k for k in unknown if k not in _IGNORED_KEYS]:
+        bad = next(k for k in unknown if k not in _IGNORED_KEYS)
         raise ActionParseError(f"{kind}() has no argument named {bad!r}")
-    rest = [a for a in rest if a.keyword not in ignored]
+    rest = [a for a in rest if a.keyword not in _IGNORED_KEYS]
     if len(ids) > 1:
         raise ActionParseError(f"{kind}() got more than one element id")
     if ids:
@@ -522,7 +523,8 @@ def _build(
         what = "the text to type" if kind is ActionKind.FILL else "an option"
         return Action(kind=kind, target=target, value=_join_text(rest, name, what))
     if kind is ActionKind.PRESS:
-        _, rest = _split_id_and_rest(args, name)
+        _split_id_and_rest(args, name)  # rejects unknown keywords
+        args = [a for a in args if a.keyword not in _IGNORED_KEYS]
         ids = [a for a in args if a.keyword in _ID_KEYS]
         positional = [a for a in args if a.keyword is None]
         if ids or len(positional) == 2:  # press(id, key)

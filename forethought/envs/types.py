@@ -242,8 +242,12 @@ class Environment(Protocol):
 
 
 @runtime_checkable
-class ResumableEnvironment(Environment, Protocol):
-    """An environment that can reopen an episode where a killed run left it."""
+class ResumableEnvironment(Protocol):
+    """What an :class:`Environment` adds to reopen an episode where a killed run left it.
+
+    (Not a subclass of ``Environment``: a runtime check would read ``goal``, which some
+    environments have only once an episode runs.)
+    """
 
     async def snapshot(self) -> dict[str, Any] | None:
         """What :meth:`reopen` needs (JSON-serialisable), or ``None`` if nothing to save."""

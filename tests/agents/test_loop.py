@@ -177,6 +177,20 @@ async def test_an_unanswered_approval_outlives_the_agent(runs_home):
     assert decisions(result) == [("irreversible", "approved")]
 
 
+async def test_an_approval_for_a_page_that_is_gone_is_void(runs_home):
+    """If the reopened page is not the one the action was chosen on, nothing runs
+    blindly: the loop plans again there (and asks again when it gets back)."""
+    import json
+
+    s = Setup(agent="reactive", on_irreversible="ask")
+    waiting = await s.run()
+    (runs_home / "runs" / waiting.run_id / "browser.json").write_text(json.dumps({"page": "inbox"}))
+    again = await s.agent().answer(waiting.run_id, approve=True)
+    assert s.executed == ["click(1)", "click(10)", "click(1)", "click(10)"]
+    assert again.status is EpisodeStatus.AWAITING_APPROVAL and again.approval.step == 4
+    assert s.role_calls == (2, 2)  # the new decision on the draft page was imagined anew
+
+
 async def test_resume_asks_a_pending_approval_again(runs_home):
     s = Setup(agent="reactive", on_irreversible="ask")
     waiting = await s.run()

@@ -15,7 +15,7 @@ pytestmark = [
     pytest.mark.skipif(
         not browsergym_available(),
         reason="browsergym is not importable; it runs in the second virtualenv (.venv-bg, "
-        "Playwright 1.44): pip install -e '.[browsergym]'",
+        "Playwright 1.44): make install-bg",
     ),
 ]
 

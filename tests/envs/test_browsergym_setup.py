@@ -8,6 +8,7 @@ the env-level ones only where BrowserGym is installed (.venv-bg).
 from __future__ import annotations
 
 import importlib.util
+import socket
 
 import pytest
 
@@ -187,3 +188,48 @@ def test_browsergym_tasks_get_browsergyms_env_not_make_setup(
     from forethought.envs.browsergym import BrowserGymEnv
 
     assert isinstance(SuiteEnvs()(task, tmp_path), BrowserGymEnv)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not browsergym_available(), reason="BrowserGym runs in .venv-bg")
+async def test_unreachable_servers_are_one_line(clean_env: pytest.MonkeyPatch) -> None:
+    """Variables set, servers down: Playwright's multi-line error becomes one line."""
+    from browsergym.core.registration import register_task
+    from browsergym.core.task import AbstractBrowserTask
+
+    import forethought.envs.browsergym as bg
+
+    with socket.socket() as sock:  # a port nothing listens on once this closes
+        sock.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+    class Unreachable(AbstractBrowserTask):
+        """A stand-in for a WebArena task whose site is down."""
+
+        @classmethod
+        def get_task_id(cls) -> str:
+            return "webarena.unreachable"
+
+        def setup(self, page):
+            page.goto(down, timeout=5000)
+            return "goal", {}
+
+        def validate(self, page, chat_messages):
+            return 0.0, False, "", {}
+
+    register_task("webarena.unreachable", Unreachable)
+    for name in WEBARENA:
+        clean_env.setenv(name, down)
+    clean_env.setattr(bg, "_import_benchmark", lambda benchmark: None)
+    task = _webarena_task().model_copy(
+        update={"meta": {"gym_id": "browsergym/webarena.unreachable", "benchmark": "webarena"}}
+    )
+    env = bg.BrowserGymEnv()
+    try:
+        with pytest.raises(BrowserGymUnavailable) as info:
+            await env.reset(task)
+    finally:
+        await env.close()
+    message = str(info.value)
+    assert "\n" not in message
+    assert "ERR_CONNECTION_REFUSED" in message and "WebArena's sites" in message

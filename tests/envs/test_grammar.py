@@ -141,6 +141,7 @@ def test_browsergym_press_without_focus() -> None:
         ("press(Enter)", 'press("Enter")'),
         ('keyboard_press("ctrl+a")', 'press("Control+a")'),
         ("press(esc)", 'press("Escape")'),
+        ('press("Enter", delay=50)', 'press("Enter")'),
         ("goto(https://example.com/a)", 'goto("https://example.com/a")'),
         ("go_back()", "go_back()"),
         ("back()", "go_back()"),
