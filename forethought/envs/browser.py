@@ -111,10 +111,9 @@ class BrowserEnv:
 
     @property
     def goal(self) -> str:
-        """The running episode's goal (for MiniWoB, the page's own instruction)."""
-        if self.task is None:
-            raise RuntimeError("no episode is running; call reset(task) first")
-        return self.task.goal
+        """The running episode's goal (for MiniWoB, the page's own instruction); ``""``
+        before :meth:`reset`."""
+        return self.task.goal if self.task is not None else ""
 
     @property
     def page(self) -> Page:

@@ -108,6 +108,22 @@ def _all_tasks(suite: str, seed: int, tasks_file: Path | str | None) -> list[Tas
     )
 
 
+def check_ready(suite: str) -> None:
+    """Raise :class:`SuiteError` (one line) if ``suite`` needs servers that are not set up:
+    BrowserGym's WebArena, VisualWebArena and WorkArena read theirs from the environment."""
+    if not suite.startswith(BROWSERGYM) or suite == BROWSERGYM:
+        return
+    gym = _module(
+        "forethought.envs.browsergym",
+        "The BrowserGym adapter",
+        "install it with: pip install 'forethought[browsergym]'",
+    )
+    try:
+        gym.check_benchmark_env(suite.removeprefix(BROWSERGYM))
+    except gym.BrowserGymUnavailable as exc:
+        raise SuiteError(str(exc)) from exc
+
+
 def make_setup(task: Task) -> TaskSetup:
     """The :class:`TaskSetup` that prepares and judges ``task`` in the browser env.
 

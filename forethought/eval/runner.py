@@ -29,7 +29,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from forethought.envs.suites import SuiteError, load_tasks
+from forethought.envs.suites import SuiteError, check_ready, load_tasks
 from forethought.eval.backends import Backend, LocalBackend
 from forethought.eval.config import Episode, EvalConfig, EvalConfigError
 from forethought.eval.store import EpisodeRow, ResultsStore
@@ -123,6 +123,14 @@ def _backend(
     return LocalBackend(episode_fn)
 
 
+def _check_suite(config: EvalConfig) -> None:
+    """Fail at once, in one line, when the suite's servers are not configured."""
+    try:
+        check_ready(config.suite)
+    except SuiteError as exc:
+        raise EvalConfigError(str(exc)) from exc
+
+
 def run_eval(
     config: EvalConfig,
     out_dir: str | Path,
@@ -153,6 +161,7 @@ def run_eval(
         todo = [e for e in episodes if e.key not in finished]
         summary = EvalSummary(out, len(episodes), len(episodes) - len(todo), 0, 0, 0, 0.0)
         if todo:
+            _check_suite(config)
             with _model_server(config, base_url) as url:
                 jobs = [
                     EpisodeJob(episode=e, config=config, out_dir=str(out), base_url=url)

@@ -104,7 +104,6 @@ async def test_every_action_kind_runs_in_browsergyms_action_set(env) -> None:
         'press("End")',  # to the focused field
         f'press({box.id}, "End")',
         "scroll(down)",
-        "scroll(up)",
     ]:
         result = await env.step(parse_action(line, obs))
         assert result.error is None, f"{line}: {result.error}"

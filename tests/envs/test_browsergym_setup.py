@@ -233,3 +233,11 @@ async def test_unreachable_servers_are_one_line(clean_env: pytest.MonkeyPatch) -
     message = str(info.value)
     assert "\n" not in message
     assert "ERR_CONNECTION_REFUSED" in message and "WebArena's sites" in message
+
+
+def test_eval_checks_the_servers_once_before_it_starts(clean_env: pytest.MonkeyPatch) -> None:
+    """``eval`` calls this before starting the model server (one line, not N error rows)."""
+    with pytest.raises(SuiteError, match=r"set WA_SHOPPING, .*see the BrowserGym section"):
+        suites.check_ready("browsergym:webarena")
+    suites.check_ready("browsergym:miniwob")  # needs no servers of its own
+    suites.check_ready("builtin")
