@@ -160,19 +160,8 @@ class Agent:
         task = make_task(
             task_or_goal, site=site, url=url, allowed_origins=allowed_origins, seed=seed
         )
-        roles = await asyncio.to_thread(self.roles)
-        return await run_episode(
-            task,
-            self.config,
-            roles,
-            seed=seed,
-            models=self.models,
-            run_id=run_id,
-            folder=folder,
-            resume=resume,
-            events=events,
-            approver=self.approver,
-            envs=self.envs,
+        return await self._episode(
+            task, seed=seed, run_id=run_id, folder=folder, resume=resume, events=events
         )
 
     async def answer(
@@ -186,21 +175,26 @@ class Agent:
         except FileNotFoundError as err:
             raise ResumeError(str(err)) from None
         manifest = read_manifest(folder)
-        task = Task.model_validate(manifest["task"])
+        return await self._episode(
+            Task.model_validate(manifest["task"]),
+            seed=manifest.get("seed", 0),
+            run_id=manifest.get("run_id") or folder.name,
+            folder=folder,
+            resume=True,
+            answer=approve,
+            events=events,
+        )
+
+    async def _episode(self, task: Task, **options: Any) -> EpisodeResult:
         roles = await asyncio.to_thread(self.roles)
         return await run_episode(
             task,
             self.config,
             roles,
-            seed=manifest.get("seed", 0),
             models=self.models,
-            run_id=folder.name,
-            folder=folder,
-            resume=True,
-            answer=approve,
-            events=events,
             approver=self.approver,
             envs=self.envs,
+            **options,
         )
 
     def run_sync(self, task_or_goal: Task | str, **kwargs: Any) -> EpisodeResult:

@@ -47,7 +47,7 @@ class ResumeError(RuntimeError):
 
 
 def manifest_for(
-    task: Task, config: AgentConfig, seed: int, models: dict[str, str]
+    task: Task, config: AgentConfig, seed: int, models: dict[str, str], run_id: str = ""
 ) -> dict[str, Any]:
     from forethought.worldmodel import registry
 
@@ -56,6 +56,7 @@ def manifest_for(
         for role, name in models.items()
     }
     return {
+        "run_id": run_id,
         "task": task.model_dump(mode="json"),
         "seed": seed,
         "config": config.model_dump(mode="json"),
@@ -94,7 +95,7 @@ async def run_episode(
     folder = Path(folder) if folder else run_dir(run_id)
     models = models or {}
     trace = TraceWriter(folder)
-    manifest = manifest_for(task, config, seed, models)
+    manifest = manifest_for(task, config, seed, models, run_id)
     if resume:
         _check_resumable(folder, manifest)
     else:
