@@ -170,7 +170,7 @@ class _Driver:
         waiting = bool(snapshot and snapshot.interrupts)
         if answer is not None and not waiting:
             raise ResumeError("the run has no approval request waiting for an answer")
-        if snapshot is None:
+        if snapshot is None or not snapshot.values:  # new, or killed before its first node
             return {"obs": kept(obs), "step": 0}
         saved = LoopState.model_validate(snapshot.values)
         if waiting and self._still_there(saved, obs):

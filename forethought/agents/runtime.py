@@ -13,6 +13,7 @@ from typing import Any
 from forethought.agents.config import AgentConfig
 from forethought.agents.events import Event, EventSink
 from forethought.agents.imagining import ImaginingService
+from forethought.agents.trace import TraceWriter
 from forethought.envs.types import Action, Environment, Observation, Task
 from forethought.planner import Critic, Memo, Policy, SearchTree, WorldModel
 
@@ -68,7 +69,7 @@ class Runtime:
     roles: Roles
     config: AgentConfig
     run_dir: Path
-    trace: Any  # forethought.agents.trace.TraceWriter
+    trace: TraceWriter
     events: EventSink | None = None
     memo: Memo[Observation, Action] = field(default_factory=Memo)
     tree: SearchTree[Observation, Action] | None = None  # the last decision's, for reuse

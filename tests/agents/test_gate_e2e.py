@@ -52,7 +52,8 @@ async def test_a_denied_approval_leaves_the_order_active(runs_home):
         return False
 
     result = await run(1.0, approver=approver, on_irreversible="ask")
-    assert len(asked) == 1 and asked[0].action.startswith("click(")
+    # Asked at least once (again whenever the agent comes back to it), always denied.
+    assert asked and {r.action for r in asked} == {asked[0].action}
     assert asked[0].risk == "irreversible" and asked[0].score == 1.0
     assert ("irreversible", "denied") in decisions(result)
     assert not result.success  # still active in the site's database
