@@ -15,6 +15,7 @@ from forethought.agents.result import (
     ApprovalRequest,
     CandidateRecord,
     EpisodeResult,
+    EpisodeStatus,
     GateEvent,
     Usage,
 )
@@ -90,7 +91,7 @@ class Ended(BaseModel):
     step: int
     success: bool
     answer: str | None = None
-    status: str = "finished"
+    status: EpisodeStatus = EpisodeStatus.FINISHED
 
 
 class Finished(BaseModel):

@@ -9,7 +9,6 @@ spends is charged to the decision's budget.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from forethought.envs.types import Action, Observation
@@ -34,8 +33,6 @@ class ImaginingService:
     ) -> None:
         self.world_model = world_model
         self.critic = critic
-        #: Role calls made, by role (``simulate``, ``score``), over the whole episode.
-        self.calls: Counter[str] = Counter()
         self.begin_decision(Budget())
 
     def begin_decision(self, budget: Budget) -> None:
@@ -49,7 +46,6 @@ class ImaginingService:
     async def simulate(self, state: Observation, action: Action) -> tuple[Observation, Cost]:
         """Always a fresh imagining (the planner asks again only for another sample)."""
         outcome, cost = await self.world_model.simulate(state, action)
-        self.calls["simulate"] += 1
         self._tracker.simulations += 1
         self._tracker.charge(cost)
         self._outcomes.setdefault((state.key, action.key), outcome)
@@ -64,7 +60,6 @@ class ImaginingService:
         if known is not None:
             return known, Cost()
         score, cost = await self.critic.score(goal, path, outcome)
-        self.calls["score"] += 1
         self._tracker.charge(cost)
         self._scores[key] = score
         return score, cost
@@ -79,9 +74,8 @@ class ImaginingService:
         spent = Cost()
         outcome = self._outcomes.get((page.key, action.key))
         if outcome is None:
-            if not self._tracker.reserve_simulation():
+            if not self._tracker.can_start() or self._tracker.simulations_left == 0:
                 return None, spent
-            self._tracker.release_simulation()  # ``simulate`` counts it
             outcome, cost = await self.simulate(page, action)
             spent += cost
         path = [(page, action)]

@@ -34,7 +34,7 @@ from forethought.agents.result import ApprovalRequest, CandidateRecord, GateDeci
 from forethought.agents.runtime import Runtime
 from forethought.agents.state import ImaginedStep, LoopState, Pending, StopReason, kept
 from forethought.envs.types import Action, ActionKind, Observation, Risk
-from forethought.planner import Cost, Decision, Memo, WMFormat, plan
+from forethought.planner import Cost, Decision, Memo, PlannerOptions, WMFormat, plan
 from forethought.worldmodel.fidelity import element_f1, measure
 
 Update = dict[str, Any]
@@ -71,8 +71,10 @@ class StepPipeline:
         """Choose the next action: the policy alone (reactive) or a search."""
         rt, started = self.rt, time.perf_counter()
         await rt.emit(Planning(step=state.step, url=state.obs.url))
-        rt.imagining.begin_decision(rt.config.planner_options().budget())
-        choice = await (self._search(state) if rt.config.planning else self._react(state))
+        options = rt.config.planner_options()
+        rt.imagining.begin_decision(options.budget())
+        planning = rt.config.planning
+        choice = await (self._search(state, options) if planning else self._react(state))
         usage = state.usage + choice.cost
         await rt.emit(
             Planned(
@@ -213,7 +215,7 @@ class StepPipeline:
         ]
         return _Choice(proposals[0][0] if proposals else None, cost, candidates)
 
-    async def _search(self, state: LoopState) -> _Choice:
+    async def _search(self, state: LoopState, options: PlannerOptions) -> _Choice:
         """A search over imagined futures; its best path past the action, for speculation."""
         rt, obs = self.rt, state.obs
         tree = None
@@ -225,7 +227,7 @@ class StepPipeline:
             _Filtered(rt.roles.policy, set(state.refused)),
             rt.imagining,
             rt.imagining,
-            rt.config.planner_options(),
+            options,
             tree=tree,
             # The memo holds proposals made before the gate refused some of them.
             memo=rt.memo if not state.refused else Memo(),

@@ -45,14 +45,9 @@ def new_run_id() -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
 
 
-def runs_dir() -> Path:
-    """``$FORETHOUGHT_HOME/runs``."""
-    return settings.runs_dir()
-
-
 def run_dir(run_id: str) -> Path:
     """The trace folder of run ``run_id`` (not created)."""
-    return runs_dir() / run_id
+    return settings.runs_dir() / run_id
 
 
 def step_name(step: int, suffix: str) -> str:
@@ -65,23 +60,23 @@ def is_trace_dir(path: Path) -> bool:
 
 def recent_runs(limit: int = 5) -> list[str]:
     """The newest run ids (ids sort by time)."""
-    base = runs_dir()
+    base = settings.runs_dir()
     if not base.is_dir():
         return []
     return sorted((p.name for p in base.iterdir() if is_trace_dir(p)), reverse=True)[:limit]
 
 
 def resolve_trace(run_id_or_dir: str | Path) -> Path:
-    """A trace folder from a path to one, or from a run id under ``runs_dir()``."""
+    """A trace folder from a path to one, or from a run id under ``settings.runs_dir()``."""
     given = Path(run_id_or_dir).expanduser()
     for candidate in (given, run_dir(str(run_id_or_dir))):
         if is_trace_dir(candidate):
             return candidate.resolve()
-    recent = recent_runs()
-    hint = f"recent runs: {', '.join(recent)}" if recent else f"no runs yet under {runs_dir()}"
+    recent, runs = recent_runs(), settings.runs_dir()
+    hint = f"recent runs: {', '.join(recent)}" if recent else f"no runs yet under {runs}"
     raise TraceNotFound(
         f"{str(run_id_or_dir)!r} is neither a trace folder (one with {MANIFEST} or {STEPS}) "
-        f"nor a run id under {runs_dir()}; {hint}"
+        f"nor a run id under {runs}; {hint}"
     )
 
 

@@ -362,7 +362,10 @@ class BrowserEnv:
         if navigated or action.kind in (ActionKind.GOTO, ActionKind.GO_BACK):
             self._replay = []
         elif self._replay is not None:
-            self._replay = [*self._replay, action] if action.risk is Risk.SAFE else None
+            if action.risk is Risk.SAFE:
+                self._replay.append(action)
+            else:
+                self._replay = None
 
     async def _act(self, action: Action) -> None:
         page = self.page
