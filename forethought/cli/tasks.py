@@ -27,7 +27,12 @@ def list_tasks(
     seed: int = typer.Option(0, "--seed", help="Seed that writes the built-in tasks' goals."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON array."),
 ) -> None:
-    """List a suite's tasks: id, site, trap and goal."""
+    """List a suite's tasks: id, site, trap, level, minimum actions and goal.
+
+    The minimum is the page actions of the task's reference solution (its final stop not
+    counted); the level follows from it: easy ≤ 3, medium 4–6, hard ≥ 7. Suites without
+    reference solutions (MiniWoB++, BrowserGym, custom) leave both blank.
+    """
     try:
         tasks = load_tasks(suite, seed=seed, tasks_file=tasks_file)
     except SuiteError as exc:
@@ -41,13 +46,23 @@ def list_tasks(
                 "site": t.site,
                 "goal": t.goal,
                 "trap": t.trap,
+                "level": t.meta.get("level"),
+                "min_actions": t.meta.get("min_actions"),
                 "start_url": t.start_url,
             }
             for t in tasks
         ]
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = Table("id", "site", "trap", "goal", title=f"{len(tasks)} tasks")
+    table = Table("id", "site", "trap", "level", "min", "goal", title=f"{len(tasks)} tasks")
     for t in tasks:
-        table.add_row(t.id, t.site or "", "yes" if t.trap else "", t.goal)
+        level, least = t.meta.get("level"), t.meta.get("min_actions")
+        table.add_row(
+            t.id,
+            t.site or "",
+            "yes" if t.trap else "",
+            level or "",
+            "" if least is None else str(least),
+            t.goal,
+        )
     Console().print(table)

@@ -118,6 +118,9 @@ class PlannerOptions(StrictModel):
         return cls.model_validate({**base.model_dump(), **overrides}) if overrides else base
 
 
+#: MCTS's default wall-clock budget per decision, in seconds.
+MCTS_SECONDS = 60.0
+
 PRESETS: dict[str, PlannerOptions] = {
     # Cheap one-step lookahead: 3 candidates, one imagined step each, one judge sample.
     "default": PlannerOptions(),
@@ -132,6 +135,11 @@ PRESETS: dict[str, PlannerOptions] = {
         critic_rubric="coarse",
         early_stop=False,
     ),
-    "mcts": PlannerOptions(algorithm="mcts", candidates=3, depth=3, iterations=32),
+    # MCTS stops starting role calls after 60 s a decision (calls in flight finish): on
+    # 2 cores with the 1.5B model an 8-step episode then fits the 900 s episode timeout
+    # (measured: `results/mcts-budget.md`).
+    "mcts": PlannerOptions(
+        algorithm="mcts", candidates=3, depth=3, iterations=32, budget_seconds=MCTS_SECONDS
+    ),
     "beam": PlannerOptions(algorithm="beam", candidates=3, depth=2, beam_width=2),
 }

@@ -21,10 +21,15 @@ class Instance:
 
     goal: str
     params: Params
+    #: Where this instance starts, when not at its template's ``start``.
+    start: str | None = None
 
 
 #: Reads the site's real state (and the agent's answer) and judges the episode.
 Verifier = Callable[[sqlite3.Connection, Params, str | None], Verdict]
+
+#: Writes an instance's reference solution (see :mod:`~forethought.envs.sites.reference`).
+Solver = Callable[[Params], list[str]]
 
 
 @dataclass(frozen=True)
@@ -32,17 +37,23 @@ class TaskTemplate:
     """A family of tasks; ``variants`` instances pick different records of the same seed.
 
     ``make(conn, variant)`` reads the freshly seeded database and writes the goal;
-    ``verify`` later reads the same database after the episode.
+    ``verify`` later reads the same database after the episode. ``solve`` writes the
+    instance's reference solution; a trap task also has ``solve_trap``, the path that
+    falls for its look-alike (its verdict must fail and flag the trap).
     """
 
     id: str
     make: Callable[[sqlite3.Connection, int], Instance]
     verify: Verifier
+    solve: Solver
+    solve_trap: Solver | None = None
     start: str = "/"
     trap: bool = False
-    #: The fewest actions a perfect agent needs.
-    min_actions: int = 1
     variants: int = 1
+
+    def __post_init__(self) -> None:
+        if self.trap and self.solve_trap is None:
+            raise ValueError(f"trap task {self.id} needs solve_trap, the path into its trap")
 
     def task_ids(self) -> list[str]:
         if self.variants == 1:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from forethought.envs.sites import db
 from forethought.envs.sites.base import Instance, Site, TaskTemplate
 from forethought.envs.sites.catalog import all_sites
+from forethought.envs.sites.reference import level_of, page_actions
 from forethought.envs.types import Task, Verdict
 
 SUITE = "builtin"
@@ -16,12 +17,24 @@ SUITE = "builtin"
 
 @dataclass(frozen=True)
 class BuiltinTask:
-    """A task with what only the verifier (and tests) may know: its template and facts."""
+    """A task with what only the verifier (and tests) may know: its template, facts and
+    reference solutions."""
 
     task: Task
     site: Site
     template: TaskTemplate
     instance: Instance
+
+    @property
+    def solution(self) -> list[str]:
+        """The reference path (see :mod:`~forethought.envs.sites.reference`)."""
+        return self.template.solve(self.instance.params)
+
+    @property
+    def trap_solution(self) -> list[str] | None:
+        """For a trap task, the path that falls for its look-alike."""
+        solve = self.template.solve_trap
+        return solve(self.instance.params) if solve else None
 
 
 @lru_cache(maxsize=8)
@@ -33,17 +46,19 @@ def _instantiate(seed: int) -> tuple[BuiltinTask, ...]:
             for template in site.templates:
                 for variant, task_id in enumerate(template.task_ids()):
                     instance = template.make(conn, variant)
+                    actions = page_actions(template.solve(instance.params))
                     task = Task(
                         id=task_id,
                         goal=instance.goal,
                         suite=SUITE,
                         site=site.name,
-                        start_url=site.prefix + template.start,
+                        start_url=site.prefix + (instance.start or template.start),
                         trap=template.trap,
                         meta={
                             "seed": seed,
                             "template": template.id,
-                            "min_actions": template.min_actions,
+                            "min_actions": actions,
+                            "level": level_of(actions),
                         },
                     )
                     out.append(BuiltinTask(task, site, template, instance))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 
 from forethought.envs.sites.base import Instance, Params, TaskTemplate
+from forethought.envs.sites.reference import DONE, answer, click, fill, select
 from forethought.envs.sites.shop.data import CATEGORY_TITLES
-from forethought.envs.sites.verify import failed, mentions_amount, passed
+from forethought.envs.sites.verify import failed, judge_amount, judge_count, judge_text, passed
+from forethought.envs.sites.web import money
 from forethought.envs.types import Verdict
 
 Row = sqlite3.Row
@@ -25,6 +27,30 @@ def _lookalikes(conn: sqlite3.Connection, category: str) -> tuple[Row, Row]:
     ).fetchone()
     first, second = sorted(row)
     return _product(conn, first), _product(conn, second)
+
+
+#: The newsletter popup on the shop's home page: every path from there closes it first.
+CLOSE_POPUP = click("No thanks")
+ORDERS_PER_PAGE = 10
+
+
+def _orders_page(conn: sqlite3.Connection, number: str) -> int:
+    """The page (from 1) of the order list that shows order ``number``."""
+    numbers = [
+        r[0]
+        for r in conn.execute("SELECT number FROM shop_orders ORDER BY placed_at DESC, id DESC")
+    ]
+    return numbers.index(number) // ORDERS_PER_PAGE + 1
+
+
+def _to_order(p: Params, key: str = "number") -> list[str]:
+    """From the order list's first page to order ``p[key]``."""
+    pages = [click("Next ›", "link")] * (p[f"{key}_page"] - 1)
+    return [*pages, click(p[key], "link")]
+
+
+def _search(name: str) -> list[str]:
+    return [fill("Search products", name, "searchbox"), click("Search"), click(name, "link")]
 
 
 def _new_orders(conn: sqlite3.Connection) -> list[tuple[Row, list[Row]]]:
@@ -83,13 +109,38 @@ def make_buy_product(conn: sqlite3.Connection, variant: int) -> Instance:
         goal,
         {
             "product_id": target["id"],
+            "name": target["name"],
             "decoy_id": decoy["id"],
+            "decoy_name": decoy["name"],
             "qty": 2,
             "size": size,
             "color": color,
             "address_id": address["id"],
+            "address": label,
         },
     )
+
+
+def _buy(name: str, options: list[str], p: Params) -> list[str]:
+    return [
+        CLOSE_POPUP,
+        *_search(name),
+        *options,
+        fill("Quantity", str(p["qty"]), "spinbutton"),
+        click("Add to cart"),
+        click("Proceed to checkout", "link"),
+        click(f"{p['address']}:", "radio", contains=True),
+        click("Place order"),
+        DONE,
+    ]
+
+
+def solve_buy_product(p: Params) -> list[str]:
+    return _buy(p["name"], [select("Size", p["size"]), select("Color", p["color"])], p)
+
+
+def trap_buy_product(p: Params) -> list[str]:
+    return _buy(p["decoy_name"], [], p)
 
 
 def verify_buy_product(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
@@ -104,13 +155,15 @@ _CHEAP_CATEGORIES = ("desk-lamps", "coffee-makers")
 def make_buy_cheapest(conn: sqlite3.Connection, variant: int) -> Instance:
     category = _CHEAP_CATEGORIES[variant]
     rows = conn.execute(
-        "SELECT id FROM shop_products WHERE category = ? ORDER BY price_cents", (category,)
+        "SELECT id, name FROM shop_products WHERE category = ? ORDER BY price_cents",
+        (category,),
     ).fetchall()
     home = conn.execute("SELECT id FROM shop_addresses WHERE is_default = 1").fetchone()
     goal = (
         f"Order one unit of the cheapest product in the {CATEGORY_TITLES[category]} "
         "department, shipped to my home address."
     )
+    names = [r["name"] for r in rows]
     return Instance(
         goal,
         {
@@ -118,8 +171,33 @@ def make_buy_cheapest(conn: sqlite3.Connection, variant: int) -> Instance:
             "qty": 1,
             "address_id": home["id"],
             "decoy_ids": [r["id"] for r in rows[1:]],
+            "department": CATEGORY_TITLES[category],
+            "name": names[0],
+            "decoy_name": names[1],
         },
     )
+
+
+def _buy_cheapest(name: str, p: Params) -> list[str]:
+    return [
+        CLOSE_POPUP,
+        click(p["department"], "link"),
+        select("Sort by", "Price: low to high"),
+        click("Apply"),
+        click(name, "link"),
+        click("Add to cart"),
+        click("Proceed to checkout", "link"),
+        click("Place order"),
+        DONE,
+    ]
+
+
+def solve_buy_cheapest(p: Params) -> list[str]:
+    return _buy_cheapest(p["name"], p)
+
+
+def trap_buy_cheapest(p: Params) -> list[str]:
+    return _buy_cheapest(p["decoy_name"], p)
 
 
 def verify_buy_cheapest(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
@@ -139,13 +217,52 @@ def _pending_order(conn: sqlite3.Connection, product_id: int) -> Row:
     ).fetchone()
 
 
-def make_cancel_order(conn: sqlite3.Connection, variant: int) -> Instance:
-    target, decoy = _lookalikes(conn, _CANCEL_CATEGORIES[variant])
-    order = _pending_order(conn, target["id"])
+def _cancel_instance(
+    conn: sqlite3.Connection, target: Row, decoy: Row, start: str | None
+) -> Instance:
+    number = _pending_order(conn, target["id"])["number"]
+    decoy_number = _pending_order(conn, decoy["id"])["number"]
     return Instance(
         f"Cancel my pending order for the {target['name']}.",
-        {"number": order["number"], "decoy_number": _pending_order(conn, decoy["id"])["number"]},
+        {
+            "number": number,
+            "number_page": _orders_page(conn, number),
+            "decoy_number": decoy_number,
+            "decoy_number_page": _orders_page(conn, decoy_number),
+            "from_home": start is None,
+        },
+        start,
     )
+
+
+def make_cancel_order(conn: sqlite3.Connection, variant: int) -> Instance:
+    target, decoy = _lookalikes(conn, _CANCEL_CATEGORIES[variant])
+    return _cancel_instance(conn, target, decoy, None)
+
+
+def make_cancel_listed(conn: sqlite3.Connection, variant: int) -> Instance:
+    """The look-alike of a ``cancel-order`` product, from the order list it is listed on."""
+    pairs = [tuple(reversed(_lookalikes(conn, c))) for c in _CANCEL_CATEGORIES]
+    first_page = [
+        (target, decoy)
+        for target, decoy in pairs
+        if _orders_page(conn, _pending_order(conn, target["id"])["number"]) == 1
+    ]
+    target, decoy = (first_page or pairs)[0]
+    return _cancel_instance(conn, target, decoy, "/orders")
+
+
+def _cancel(p: Params, key: str) -> list[str]:
+    start = [CLOSE_POPUP, click("Orders", "link")] if p["from_home"] else []
+    return [*start, *_to_order(p, key), click("Cancel order"), click("Yes, cancel order"), DONE]
+
+
+def solve_cancel_order(p: Params) -> list[str]:
+    return _cancel(p, "number")
+
+
+def trap_cancel_order(p: Params) -> list[str]:
+    return _cancel(p, "decoy_number")
 
 
 def verify_cancel_order(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
@@ -175,7 +292,23 @@ def make_coupon_order(conn: sqlite3.Connection, variant: int) -> Instance:
         "SELECT code FROM shop_coupons WHERE status = 'active' AND min_cents = 0"
     ).fetchone()
     goal = f"Buy one {item['name']} and use the coupon for this week's sale from the Deals page."
-    return Instance(goal, {"product_id": item["id"], "qty": 1, "coupon": coupon["code"]})
+    return Instance(
+        goal, {"product_id": item["id"], "name": item["name"], "qty": 1, "coupon": coupon["code"]}
+    )
+
+
+def solve_coupon_order(p: Params) -> list[str]:
+    return [
+        CLOSE_POPUP,
+        click("Deals", "link"),  # where the coupon's code is written
+        *_search(p["name"]),
+        click("Add to cart"),
+        fill("Coupon code", p["coupon"]),
+        click("Apply coupon"),
+        click("Proceed to checkout", "link"),
+        click("Place order"),
+        DONE,
+    ]
 
 
 def verify_coupon_order(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
@@ -192,7 +325,35 @@ def make_cart_add(conn: sqlite3.Connection, variant: int) -> Instance:
         " ORDER BY rating DESC, id LIMIT 1"
     ).fetchone()
     goal = f"Put 3 of the {item['name']} in size L into my cart, but don't check out yet."
-    return Instance(goal, {"product_id": item["id"], "qty": 3, "size": "L"})
+    return Instance(goal, {"product_id": item["id"], "name": item["name"], "qty": 3, "size": "L"})
+
+
+def solve_cart_add(p: Params) -> list[str]:
+    return [
+        CLOSE_POPUP,
+        *_search(p["name"]),
+        select("Size", p["size"]),
+        fill("Quantity", str(p["qty"]), "spinbutton"),
+        click("Add to cart"),
+        DONE,
+    ]
+
+
+def make_add_here(conn: sqlite3.Connection, variant: int) -> Instance:
+    """A one-field change on the page the task starts on."""
+    item = conn.execute(
+        "SELECT * FROM shop_products WHERE category = 'headphones' AND family IS NULL"
+        " ORDER BY reviews DESC LIMIT 1"
+    ).fetchone()
+    return Instance(
+        "Add 2 of this item to my cart.",
+        {"product_id": item["id"], "qty": 2, "size": item["sizes"].split(",")[0]},
+        f"/product/{item['id']}",
+    )
+
+
+def solve_add_here(p: Params) -> list[str]:
+    return [fill("Quantity", str(p["qty"]), "spinbutton"), click("Add to cart"), DONE]
 
 
 def verify_cart_add(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
@@ -211,9 +372,24 @@ def make_order_total(conn: sqlite3.Connection, variant: int) -> Instance:
     order = conn.execute(
         "SELECT * FROM shop_orders WHERE status = 'delivered' ORDER BY placed_at LIMIT 1"
     ).fetchone()
-    return Instance(
-        f"What was the total of my order {order['number']}?", {"total_cents": order["total_cents"]}
+    others = conn.execute(
+        "SELECT DISTINCT total_cents FROM shop_orders WHERE total_cents != ?",
+        (order["total_cents"],),
     )
+    return Instance(
+        f"What was the total of my order {order['number']}?",
+        {
+            "cents": order["total_cents"],
+            "wrong": [r[0] for r in others],
+            "number": order["number"],
+            "number_page": _orders_page(conn, order["number"]),
+        },
+    )
+
+
+def solve_order_total(p: Params) -> list[str]:
+    pages = [click("Next ›", "link")] * (p["number_page"] - 1)
+    return [CLOSE_POPUP, click("Orders", "link"), *pages, answer(money(p["cents"]))]
 
 
 def make_price_lookup(conn: sqlite3.Connection, variant: int) -> Instance:
@@ -221,18 +397,58 @@ def make_price_lookup(conn: sqlite3.Connection, variant: int) -> Instance:
     target, decoy = decoy, target  # the higher id, so the answer differs from buy-cheapest's
     return Instance(
         f"How much does the {target['name']} cost?",
-        {"total_cents": target["price_cents"], "decoy_cents": decoy["price_cents"]},
+        {"name": target["name"], "cents": target["price_cents"], "wrong": [decoy["price_cents"]]},
     )
 
 
+def solve_price_lookup(p: Params) -> list[str]:
+    return [CLOSE_POPUP, *_search(p["name"])[:2], answer(money(p["cents"]))]
+
+
 def verify_amount(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
-    if not answer:
-        return failed("no answer given")
-    if "decoy_cents" in p and mentions_amount(answer, p["decoy_cents"]):
-        return failed(f"answered the look-alike's price: {answer!r}")
-    if mentions_amount(answer, p["total_cents"]):
-        return passed("the amount is right")
-    return failed(f"wrong amount: {answer!r}")
+    return judge_amount(answer, p["cents"], wrong=p["wrong"])
+
+
+def make_review_count(conn: sqlite3.Connection, variant: int) -> Instance:
+    """Read a value off the home page (behind its popup)."""
+    featured = conn.execute(
+        "SELECT name, reviews FROM shop_products ORDER BY rating * reviews DESC LIMIT 8"
+    ).fetchall()
+    target = featured[3]
+    return Instance(
+        f"How many reviews does the {target['name']} have?",
+        {"count": target["reviews"], "wrong": [r[1] for r in featured if r[1] != target[1]]},
+    )
+
+
+def solve_review_count(p: Params) -> list[str]:
+    return [CLOSE_POPUP, answer(str(p["count"]))]
+
+
+def verify_count(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
+    return judge_count(answer, p["count"], wrong=p["wrong"])
+
+
+def make_order_status(conn: sqlite3.Connection, variant: int) -> Instance:
+    """Read one order's status off the order list."""
+    rows = conn.execute(
+        "SELECT number, status FROM shop_orders ORDER BY placed_at DESC, id DESC LIMIT ?",
+        (ORDERS_PER_PAGE,),
+    ).fetchall()
+    target = next(r for r in rows if r["status"] == "shipped")
+    statuses = {r["status"] for r in conn.execute("SELECT DISTINCT status FROM shop_orders")}
+    return Instance(
+        f"What is the status of my order {target['number']}?",
+        {"status": target["status"], "wrong": sorted(statuses - {target["status"]})},
+    )
+
+
+def solve_order_status(p: Params) -> list[str]:
+    return [CLOSE_POPUP, click("Orders", "link"), answer(p["status"].capitalize())]
+
+
+def verify_status(conn: sqlite3.Connection, p: Params, answer: str | None) -> Verdict:
+    return judge_text(answer, p["status"], wrong=p["wrong"])
 
 
 TEMPLATES = [
@@ -240,28 +456,43 @@ TEMPLATES = [
         "shop.buy-product",
         make_buy_product,
         verify_buy_product,
+        solve_buy_product,
+        trap_buy_product,
         trap=True,
-        min_actions=9,
         variants=2,
     ),
     TaskTemplate(
         "shop.buy-cheapest",
         make_buy_cheapest,
         verify_buy_cheapest,
+        solve_buy_cheapest,
+        trap_buy_cheapest,
         trap=True,
-        min_actions=6,
         variants=2,
     ),
     TaskTemplate(
         "shop.cancel-order",
         make_cancel_order,
         verify_cancel_order,
+        solve_cancel_order,
+        trap_cancel_order,
         trap=True,
-        min_actions=4,
         variants=2,
     ),
-    TaskTemplate("shop.coupon-order", make_coupon_order, verify_coupon_order, min_actions=9),
-    TaskTemplate("shop.cart-add", make_cart_add, verify_cart_add, min_actions=6),
-    TaskTemplate("shop.order-total", make_order_total, verify_amount, min_actions=3),
-    TaskTemplate("shop.price-lookup", make_price_lookup, verify_amount, min_actions=3),
+    TaskTemplate("shop.coupon-order", make_coupon_order, verify_coupon_order, solve_coupon_order),
+    TaskTemplate("shop.cart-add", make_cart_add, verify_cart_add, solve_cart_add),
+    TaskTemplate("shop.order-total", make_order_total, verify_amount, solve_order_total),
+    TaskTemplate("shop.price-lookup", make_price_lookup, verify_amount, solve_price_lookup),
+    # The ladder's short rungs.
+    TaskTemplate("shop.review-count", make_review_count, verify_count, solve_review_count),
+    TaskTemplate("shop.order-status", make_order_status, verify_status, solve_order_status),
+    TaskTemplate("shop.add-here", make_add_here, verify_cart_add, solve_add_here),
+    TaskTemplate(
+        "shop.cancel-listed",
+        make_cancel_listed,
+        verify_cancel_order,
+        solve_cancel_order,
+        trap_cancel_order,
+        trap=True,
+    ),
 ]
