@@ -47,7 +47,6 @@ from typing import Generic, TypeVar
 
 from forethought.envs.types import Verdict
 
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _WORDS = [
     "zero",
     "one",
@@ -80,24 +79,6 @@ def normalize(text: str | None) -> str:
 def mentions(answer: str | None, expected: str) -> bool:
     """Whether ``answer`` contains ``expected``, ignoring case, spacing and punctuation."""
     return normalize(expected) in normalize(answer)
-
-
-def numbers(answer: str | None) -> list[float]:
-    """Every number in ``answer``, loosely (legacy: prefer ``amounts`` and ``counts``)."""
-    text = (answer or "").lower()
-    found = [float(m.replace(",", "")) for m in _NUMBER.findall(text)]
-    found += [float(i) for i, word in enumerate(_WORDS) if re.search(rf"\b{word}\b", text)]
-    return found
-
-
-def mentions_amount(answer: str | None, cents: int) -> bool:
-    """Whether ``answer`` names the amount ``cents`` (see ``amounts``)."""
-    return cents in amounts(answer)
-
-
-def mentions_count(answer: str | None, count: int) -> bool:
-    """Whether ``answer`` names the count ``count`` (see ``counts``)."""
-    return count in counts(answer)
 
 
 # -- reading values ------------------------------------------------------------------------
