@@ -19,7 +19,7 @@ from forethought.envs.chromium import acquire_browser, release_browser
 from forethought.envs.custom import CheckSetup
 from forethought.envs.grammar import SCROLL_PIXELS, parse_action
 from forethought.envs.guard import NavigationGuard, origin_of
-from forethought.envs.observe import draw_marks, element_handle, read_page, settle_dom
+from forethought.envs.observe import draw_marks, element_handle, reach, read_page, settle_dom
 from forethought.envs.setup import RestorableSetup, RestoreUnsupported, TaskSetup
 from forethought.envs.types import (
     Action,
@@ -37,6 +37,15 @@ if TYPE_CHECKING:
 __all__ = ["BrowserEnv", "RestoreUnsupported"]
 
 SetupFactory = Callable[[Task], TaskSetup]
+
+
+#: Actions whose element must be reachable: shown, and not hidden behind a modal or an
+#: overlay (a click and a hover must also find it on top at its centre).
+_REACHED = frozenset({ActionKind.CLICK, ActionKind.HOVER, ActionKind.FILL, ActionKind.SELECT})
+
+
+class ActionBlocked(RuntimeError):
+    """The action's element is there but cannot be reached: hidden, or covered."""
 
 
 def _short_error(exc: BaseException) -> str:
@@ -397,10 +406,17 @@ class BrowserEnv:
         if handle is None:
             raise LookupError(f"element [{action.target}] is not on the page any more")
         try:
+            through_label = False
+            if kind in _REACHED:  # fail at once, not after the action timeout's retries
+                problem, through_label = await reach(page, handle, kind.value)
+                if problem:
+                    raise ActionBlocked(f"element [{action.target}] {problem}")
+            # Playwright waits for the element itself to be on top; a styled box in its own
+            # label never gets out of the way, yet a click on that box reaches the control.
             if kind is ActionKind.CLICK:
-                await handle.click()
+                await handle.click(force=through_label)
             elif kind is ActionKind.HOVER:
-                await handle.hover()
+                await handle.hover(force=through_label)
             elif kind is ActionKind.FILL:
                 await handle.fill(action.value or "")
             elif kind is ActionKind.PRESS:

@@ -1,6 +1,11 @@
 // Forethought's page reader: one pass over the DOM that returns a compact accessibility
 // tree with stable ids. Ids live in a WeakMap on the window (the DOM is never modified),
 // so an element keeps its id for as long as it stays in the document.
+//
+// When a modal is open (a modal <dialog>, a visible aria-modal element, or an overlay that
+// covers the viewport and catches the clicks), only the topmost modal's subtree is listed.
+// With ``opts.target`` (an element) it reads no tree: it says instead whether an action on
+// that element would reach it, or what covers it.
 (opts) => {
   const KEY = "__forethought_state__";
   let S = window[KEY];
@@ -8,7 +13,6 @@
     S = { ids: new WeakMap(), byId: new Map(), next: 1 };
     Object.defineProperty(window, KEY, { value: S, enumerable: false });
   }
-  S.byId = new Map();
   const irreversible = new RegExp(opts.irreversible, "i");
   const stateChanging = new RegExp(opts.stateChanging, "i");
   const maxName = opts.maxName || 120;
@@ -266,7 +270,201 @@
     return kids;
   }
 
-  const roots = visit(document.body || document.documentElement, false);
+  // --- modals and what covers what ------------------------------------------------------
+
+  const parentOf = (n) => n.parentElement || (n.parentNode && n.parentNode.host) || null;
+  function within(n, root) { // ``n`` is ``root`` or inside it, across shadow roots
+    for (let x = n; x; x = parentOf(x)) if (x === root) return true;
+    return false;
+  }
+  function hitAt(x, y) { // the element a click at (x, y) reaches, inside open shadow roots too
+    let hit = document.elementFromPoint(x, y);
+    while (hit && hit.shadowRoot) {
+      const inner = hit.shadowRoot.elementFromPoint(x, y);
+      if (!inner || inner === hit) break;
+      hit = inner;
+    }
+    return hit;
+  }
+  function centre(r) { // the centre of the part of rect ``r`` inside the viewport, if any
+    const left = Math.max(r.left, 0), right = Math.min(r.right, innerWidth);
+    const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
+    return right - left >= 1 && bottom - top >= 1 ? [(left + right) / 2, (top + bottom) / 2] : null;
+  }
+  function viewArea(r) {
+    const w = Math.min(r.right, innerWidth) - Math.max(r.left, 0);
+    const h = Math.min(r.bottom, innerHeight) - Math.max(r.top, 0);
+    return w > 0 && h > 0 ? w * h : 0;
+  }
+  const isOuter = (el) => el === document.body || el === document.documentElement;
+  const positioned = (el) => ["fixed", "absolute", "sticky"].includes(getComputedStyle(el).position);
+  function layer(el) {
+    // Positioned against the viewport or the document (not inside a positioned block of the
+    // page, like a hero image's caption): what an overlay is.
+    const position = getComputedStyle(el).position;
+    if (position === "fixed") return true;
+    if (position !== "absolute" && position !== "sticky") return false;
+    const anchor = el.offsetParent;
+    return !anchor || isOuter(anchor) || getComputedStyle(anchor).position === "fixed";
+  }
+  const covers = (el) => viewArea(el.getBoundingClientRect()) >= 0.75 * innerWidth * innerHeight;
+  function shown(el) {
+    if (el.closest("[inert], [aria-hidden=true]")) return false;
+    if (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true })) return false;
+    return viewArea(el.getBoundingClientRect()) > 0;
+  }
+  function isContent(el) { // would the page's tree list something for ``el`` itself
+    const role = roleOf(el);
+    if (role && LEAF.has(role)) return true;
+    for (const c of el.childNodes) if (c.nodeType === 3 && c.nodeValue.trim()) return true;
+    return false;
+  }
+  function hidesContent(cover, points) { // some text or control of the page lies under ``cover``
+    for (const [x, y] of points) {
+      for (const el of document.elementsFromPoint(x, y)) {
+        if (!within(el, cover) && !within(cover, el) && isContent(el)) return true;
+      }
+    }
+    return false;
+  }
+
+  function topmost(candidates) {
+    // The candidate a click at its own centre reaches; an inner one before its container.
+    let best = null;
+    for (const c of candidates) {
+      const p = centre(c.getBoundingClientRect());
+      const hit = p && hitAt(p[0], p[1]);
+      if (hit && within(hit, c) && (!best || !within(best, c))) best = c;
+    }
+    return best || candidates[candidates.length - 1];
+  }
+
+  function overlay() {
+    // An element that catches clicks all over the viewport, above the page's content.
+    const points = [];
+    for (const fy of [0.15, 0.5, 0.85]) for (const fx of [0.1, 0.5, 0.9]) points.push([fx * innerWidth, fy * innerHeight]);
+    const hits = points.map(([x, y]) => hitAt(x, y));
+    if (hits.some((h) => !h)) return null;
+    const big = (el) => layer(el) && covers(el);
+    // One layer holds every hit (a full-viewport wrapper around its box): the outermost
+    // such layer that has page content under it (an app shell has none).
+    const holders = [];
+    for (let el = hits[4]; el && !isOuter(el); el = parentOf(el)) {
+      if (big(el) && hits.every((h) => within(h, el))) holders.push(el);
+    }
+    const empty = (el) => !(el.innerText || "").trim();
+    for (const el of holders.reverse()) if (!empty(el) && hidesContent(el, points)) return el;
+    // An empty backdrop under most points, with the box drawn over it elsewhere.
+    const tally = new Map();
+    for (const h of hits) tally.set(h, (tally.get(h) || 0) + 1);
+    for (const [backdrop, n] of tally) {
+      if (n < 5 || isOuter(backdrop) || !big(backdrop) || !empty(backdrop)) continue;
+      if (!hidesContent(backdrop, points)) continue;
+      const outside = [hits[4], ...hits].filter((h) => !within(h, backdrop));
+      for (const h of outside) {
+        let box = null;
+        for (let el = h; el && !isOuter(el) && !within(backdrop, el); el = parentOf(el)) {
+          if (positioned(el)) box = el;
+        }
+        if (box) return box;
+      }
+      const siblings = backdrop.parentElement ? Array.from(backdrop.parentElement.children) : [];
+      for (const el of siblings.reverse()) {
+        if (el === backdrop || !positioned(el) || !shown(el)) continue;
+        const p = centre(el.getBoundingClientRect());
+        if (p && within(hitAt(p[0], p[1]), el)) return el;
+      }
+      return backdrop;
+    }
+    return null;
+  }
+
+  function findModal() {
+    // The topmost open modal: a modal <dialog>, a shown aria-modal element, or an overlay.
+    const candidates = [];
+    for (const d of document.querySelectorAll("dialog[open]")) {
+      let modal = false;
+      try { modal = d.matches(":modal"); } catch (e) { modal = false; }
+      if (modal) candidates.push(d);
+    }
+    for (const el of document.querySelectorAll("[aria-modal=true]")) {
+      if (!candidates.includes(el) && shown(el)) candidates.push(el);
+    }
+    return candidates.length ? topmost(candidates) : overlay();
+  }
+
+  function describe(el) { // role, name and listed id of a modal or of what covers a target
+    let role = roleOf(el);
+    if (role !== "dialog" && role !== "alertdialog") { // an overlay around a dialog: the dialog
+      const inner = el.querySelector("dialog[open], [role=dialog], [role=alertdialog]");
+      if (inner && shown(inner)) return describe(inner);
+    }
+    if (!role || role === "hidden" || role === "clickable") {
+      role = el.getAttribute("aria-modal") === "true" ? "dialog" : positioned(el) ? "overlay" : el.tagName.toLowerCase();
+    }
+    let name = nameOf(el, role);
+    if (!name) {
+      const heading = el.querySelector("h1, h2, h3, h4, h5, h6, [role=heading]");
+      name = heading ? norm(heading.textContent, maxName) : norm(el.innerText, 60);
+    }
+    const id = S.ids.get(el);
+    return { role, name, id: id !== undefined && S.listed && S.listed.has(id) ? id : null };
+  }
+
+  function probe(target, kind) {
+    // Would ``kind`` on ``target`` reach it? {} if so (or if Playwright should judge),
+    // {label: true} if through its label, {hidden: true}, or {cover: what covers it}.
+    let el = target && target.nodeType !== 1 ? target.parentElement : target;
+    if (!el || !el.isConnected || getComputedStyle(el).display === "contents") return {};
+    const list = el.tagName === "SELECT" ? null : el.closest("select");
+    if (list) el = list; // an option: only its list's place on the page is checked
+    const pointer = !list && (kind === "click" || kind === "hover");
+    if (pointer || kind === "fill") {
+      const gone = el.getClientRects().length === 0 ||
+        (el.checkVisibility && !el.checkVisibility({ visibilityProperty: true }));
+      if (gone) return { hidden: true };
+    }
+    const modal = findModal();
+    if (modal && !within(el, modal)) return { cover: describe(modal) };
+    if (!pointer) return {};
+    // Where a click lands: the centre of the element's first box in view (a link that wraps
+    // has a box per line, and the middle of their bounding box may be another element).
+    const point = () => {
+      for (const r of el.getClientRects()) { const p = centre(r); if (p) return p; }
+      return null;
+    };
+    let hit = null;
+    for (let round = 0; round < 2; round++) {
+      let p = point();
+      if (!p || round === 1) { // out of view, or under a sticky bar: centre it and look again
+        el.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
+        p = point();
+      }
+      if (!p) return {};
+      hit = hitAt(p[0], p[1]);
+      if (!hit || within(hit, el) || within(el, hit)) return {};
+      const label = hit.closest("label");
+      // A styled box in its own label over a control: a click there reaches the control.
+      if (label && (label.control === el || within(el, label))) return { label: true };
+      if (el.labels && Array.from(el.labels).some((l) => within(hit, l))) return { label: true };
+    }
+    let cover = hit;
+    if (modal && within(hit, modal)) cover = modal;
+    else {
+      for (let x = hit; x && !isOuter(x) && !within(el, x); x = parentOf(x)) if (positioned(x)) cover = x;
+    }
+    return { cover: describe(cover) };
+  }
+
+  if (opts.target) return JSON.stringify(probe(opts.target, opts.kind));
+
+  const modal = findModal();
+  const roots = visit(modal || document.body || document.documentElement, false);
+  // Ids resolve while their node stays in the document, listed now or not (an id read
+  // before a modal opened still names its element, so an action on it can say what covers
+  // it); ``S.listed`` holds this observation's ids.
+  for (const [id, n] of S.byId) if (!n.isConnected) S.byId.delete(id);
+  S.listed = new Set();
   const elements = [];
   const marks = [];
   function flatten(items, depth) {
@@ -277,6 +475,7 @@
         S.ids.set(it.key, id);
       }
       S.byId.set(id, it.key);
+      S.listed.add(id);
       elements.push([id, it.role, it.name, it.value, depth, it.states, it.risk]);
       if (opts.marks && it.role !== "text" && it.key.nodeType === 1) {
         const r = it.key.getBoundingClientRect();
@@ -293,7 +492,10 @@
   let active = document.activeElement;
   while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
   const fid = active && active !== document.body ? S.ids.get(active) : undefined;
-  const focused = fid !== undefined && S.byId.get(fid) === active ? fid : null;
+  const focused = fid !== undefined && S.listed.has(fid) && S.byId.get(fid) === active ? fid : null;
   // One string crosses the wire much faster than Playwright's per-value serialization.
-  return JSON.stringify({ url: location.href, title: document.title, elements, focused, marks });
+  return JSON.stringify({
+    url: location.href, title: document.title, elements, focused, marks,
+    modal: modal ? describe(modal) : null,
+  });
 }

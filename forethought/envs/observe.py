@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from forethought.envs.grammar import IRREVERSIBLE_WORDS, STATE_CHANGING_WORDS
 from forethought.envs.types import Element, Observation, Risk
@@ -13,7 +13,7 @@ from forethought.envs.types import Element, Observation, Risk
 if TYPE_CHECKING:
     from playwright.async_api import ElementHandle, Page
 
-__all__ = ["draw_marks", "element_handle", "read_page", "settle_dom"]
+__all__ = ["Reach", "draw_marks", "element_handle", "reach", "read_page", "settle_dom"]
 
 _RISKS = {r.value: r for r in Risk}
 
@@ -23,12 +23,23 @@ def _observe_js() -> str:
     return files("forethought.envs").joinpath("observe.js").read_text(encoding="utf-8")
 
 
-def _options(marks: bool) -> dict[str, Any]:
+def _options(marks: bool = False, **extra: Any) -> dict[str, Any]:
     return {
         "irreversible": IRREVERSIBLE_WORDS.pattern,
         "stateChanging": STATE_CHANGING_WORDS.pattern,
         "marks": marks,
+        **extra,
     }
+
+
+def _describe(info: dict[str, Any], *, with_id: bool = True) -> str:
+    """``dialog "Join our newsletter" [12]`` from observe.js's role, name and id."""
+    text = info["role"]
+    if info.get("name"):
+        text += f' "{info["name"]}"'
+    if with_id and info.get("id"):
+        text += f" [{info['id']}]"
+    return text
 
 
 async def read_page(page: Page, *, marks: bool = False) -> tuple[Observation, list[list[float]]]:
@@ -46,10 +57,39 @@ async def read_page(page: Page, *, marks: bool = False) -> tuple[Observation, li
         )
         for e in raw["elements"]
     ]
+    modal = raw.get("modal")
     obs = Observation(
-        url=raw["url"], title=raw["title"] or "", elements=elements, focused=raw["focused"]
+        url=raw["url"],
+        title=raw["title"] or "",
+        elements=elements,
+        focused=raw["focused"],
+        modal=_describe(modal, with_id=False) if modal else None,
     )
     return obs, raw["marks"]
+
+
+class Reach(NamedTuple):
+    """Whether an action can reach its element (see :func:`reach`)."""
+
+    #: Why it cannot (hidden, or covered by another element); ``None`` if it can.
+    problem: str | None = None
+    #: The element's own label lies over it (a styled checkbox): click through the label.
+    via_label: bool = False
+
+
+async def reach(page: Page, handle: ElementHandle, kind: str) -> Reach:
+    """Whether a ``kind`` action (click, hover, fill, select) would reach ``handle``'s
+    element; when unsure it says yes and leaves the judging to Playwright.
+
+    One in-page call: the element is hidden; or an open modal that does not hold it hides
+    it; or (click, hover) another element lies over its centre, once scrolled into view.
+    """
+    raw = json.loads(await page.evaluate(_observe_js(), _options(target=handle, kind=kind)))
+    if raw.get("hidden"):
+        return Reach("is not visible on the page now")
+    if cover := raw.get("cover"):
+        return Reach(f"is covered by {_describe(cover)}; act inside that or close it first")
+    return Reach(via_label=bool(raw.get("label")))
 
 
 _RESOLVE_JS = """(id) => {

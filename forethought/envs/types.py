@@ -151,10 +151,21 @@ class Observation(BaseModel):
     screenshot: bytes | None = Field(default=None, repr=False)
     #: Free text shown with the page, e.g. a task's utterance or imagined notes.
     notes: str = ""
+    #: The open modal that hides the rest of the page, as ``role "name"`` (e.g.
+    #: ``dialog "Join our newsletter"``); ``elements`` then hold only its contents.
+    modal: str | None = None
 
     @property
     def tree(self) -> str:
         return "\n".join(e.line() for e in self.elements)
+
+    @property
+    def modal_line(self) -> str:
+        """One line saying a modal hides the page (``""`` when none is open)."""
+        if not self.modal:
+            return ""
+        article = "An" if self.modal[:1].lower() in "aeiou" else "A"
+        return f"{article} {self.modal} is open; the rest of the page is behind it until it closes."
 
     def element(self, element_id: str) -> Element | None:
         return next((e for e in self.elements if e.id == element_id), None)
@@ -165,6 +176,9 @@ class Observation(BaseModel):
         digest = hashlib.blake2b(digest_size=12)
         digest.update(self.url.encode())
         digest.update(b"\0")
+        if self.modal:  # (absent otherwise, so keys of pages without one stay as they were)
+            digest.update(self.modal_line.encode())
+            digest.update(b"\0")
         digest.update(self.tree.encode())
         digest.update(b"\0")
         digest.update(self.notes.encode())
@@ -178,6 +192,8 @@ class Observation(BaseModel):
         if self.error:
             head += f"Last action error: {self.error}\n"
         body = self.tree
+        if self.modal:
+            body = f"{self.modal_line}\n{body}"
         if self.notes:
             body += f"\n{self.notes}"
         return head + body
