@@ -137,7 +137,20 @@ def apply_prediction(current: Observation, pred: Prediction, action: Action) -> 
             (changed if e.id in present else added).setdefault(e.id, e)
         kept = [changed.get(e.id, e) for e in current.elements if e.id not in removed]
         update["elements"] = kept + list(added.values())
+    if current.modal and _modal_gone(current, update):
+        update["modal"] = None
     return current.model_copy(update=update)
+
+
+def _modal_gone(current: Observation, update: dict[str, object]) -> bool:
+    """An open modal's page lists only the modal: it is gone once none of that is left (or
+    the page navigated)."""
+    if "url" in update:
+        return True
+    elements = update.get("elements")
+    if not isinstance(elements, list):
+        return False
+    return not {e.id for e in current.elements} & {e.id for e in elements}
 
 
 def describe_change(start: Observation, outcome: Observation, *, limit: int = 20) -> str:

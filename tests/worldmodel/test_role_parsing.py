@@ -308,6 +308,17 @@ def test_diff_adding_a_present_id_changes_it() -> None:
     ]
 
 
+def test_an_imagined_page_keeps_a_modal_until_its_contents_are_gone() -> None:
+    modal = BEFORE.model_copy(update={"modal": 'dialog "Remove item?"'})
+    typed = apply_prediction(
+        modal, parse_prediction("~ [3] text 'Total $1'", WMFormat.DIFF, modal), REMOVE
+    )
+    assert typed.modal == modal.modal and typed.render().count("is open") == 1
+    closed = "- [1]\n- [2]\n- [3]\n+ [n1] heading 'Cart'"
+    after = apply_prediction(modal, parse_prediction(closed, WMFormat.DIFF, modal), REMOVE)
+    assert after.modal is None and "is open" not in after.render()
+
+
 def test_no_change_and_loose_lines() -> None:
     assert (
         apply_prediction(
