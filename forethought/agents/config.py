@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, create_model, model_validator
 
+from forethought.envs.types import Task
 from forethought.planner import PlannerOptions, StrictModel
 
 
@@ -52,6 +53,38 @@ PlannerOverrides = create_model(
     },
 )
 
+#: Real steps for a task without a reference solution (``meta["min_actions"]``).
+DEFAULT_MAX_STEPS = 8
+#: The rule of ``max_steps="auto"``, in words (for ``--help``).
+AUTO_STEPS_RULE = (
+    "auto: twice the task's reference actions plus its final stop, at least 6 "
+    f"(max(6, 2 × (min_actions + 1))); {DEFAULT_MAX_STEPS} for tasks without a reference solution"
+)
+
+#: A step limit: a positive number, or ``"auto"`` (from the task; see :func:`auto_steps`).
+MaxSteps = Annotated[int, Field(ge=1)] | Literal["auto"]
+
+
+def auto_steps(task: Task) -> int:
+    """The step limit ``auto`` gives ``task``: ``max(6, 2 * (min_actions + 1))`` when the
+    task knows the page actions of its reference solution (``meta["min_actions"]``; the
+    +1 is the final stop), else :data:`DEFAULT_MAX_STEPS`."""
+    least = task.meta.get("min_actions")
+    if not isinstance(least, int) or isinstance(least, bool) or least < 0:
+        return DEFAULT_MAX_STEPS
+    return max(6, 2 * (least + 1))
+
+
+def parse_max_steps(text: str) -> int | Literal["auto"]:
+    """``--max-steps``: ``auto`` or a positive integer; a one-line ``ValueError`` otherwise."""
+    value = text.strip().lower()
+    if value == "auto":
+        return "auto"
+    if value.isdigit() and int(value) >= 1:
+        return int(value)
+    raise ValueError(f"--max-steps takes auto or a positive integer, not {text!r}")
+
+
 #: Agent flags in specs such as ``reactive:gate-off``.
 _FLAGS = {"gate-off": ("gate", False), "no-speculate": ("speculate", False)}
 
@@ -70,7 +103,8 @@ class AgentConfig(StrictModel):
     speculate: bool = True
     #: Next-state F1 a real page must reach against the imagined one to keep going.
     speculate_threshold: float = Field(0.9, ge=0, le=1)
-    max_steps: int = Field(8, ge=1)
+    #: Real steps at most: a number, or ``"auto"`` (per task: :meth:`steps_for`).
+    max_steps: MaxSteps = "auto"
     planner: PlannerOverrides = Field(default_factory=PlannerOverrides)  # type: ignore[valid-type]
 
     @model_validator(mode="after")
@@ -96,6 +130,10 @@ class AgentConfig(StrictModel):
     @property
     def planning(self) -> bool:
         return self.agent is not AgentKind.REACTIVE
+
+    def steps_for(self, task: Task) -> int:
+        """The step limit for ``task``: ``max_steps``, or :func:`auto_steps` for ``auto``."""
+        return auto_steps(task) if self.max_steps == "auto" else self.max_steps
 
     def planner_options(self) -> PlannerOptions:
         preset = _PRESET.get(self.agent, "default")

@@ -3,16 +3,22 @@
 Every run has a folder (``$FORETHOUGHT_HOME/runs/RUN_ID`` by default) holding the trace,
 the LangGraph SQLite checkpoints, the intent log, the browser's storage state and, for
 built-in sites, the site database — so a killed run resumes where it was.
+
+An episode cancelled while it runs (a time limit, an interrupt) is still judged on the
+state it left the sites in: its ``result.json`` carries that verdict with the stop reason
+``StopReason.CANCELLED``, and the cancellation goes on to the caller. Such a run stays
+resumable.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
@@ -31,8 +37,8 @@ from forethought.agents.result import (
     FidelitySummary,
 )
 from forethought.agents.runtime import Roles, Runtime
-from forethought.agents.state import CHECKPOINT_TYPES, LoopState, kept
-from forethought.agents.trace import TraceWriter, new_run_id, read_trace, run_dir
+from forethought.agents.state import CHECKPOINT_TYPES, LoopState, StopReason, kept
+from forethought.agents.trace import RESULT, TraceWriter, new_run_id, read_trace, run_dir
 from forethought.envs.factory import EnvFactory, SuiteEnvs
 from forethought.envs.types import Environment, Observation, ResumableEnvironment, Task, Verdict
 from forethought.settings import __version__
@@ -40,6 +46,11 @@ from forethought.worldmodel.fidelity import element_f1
 
 #: How a person answers an approval request (``ask`` mode): True runs the action.
 Approver = Callable[[ApprovalRequest], Awaitable[bool] | bool]
+
+_T = TypeVar("_T")
+
+#: Seconds a cancelled episode may spend on reading its last state, and again on judging it.
+CANCEL_JUDGE_SECONDS = 15.0
 
 
 class ResumeError(RuntimeError):
@@ -61,6 +72,7 @@ def manifest_for(
         "seed": seed,
         "config": config.model_dump(mode="json"),
         "config_hash": config.fingerprint(),
+        "max_steps": config.steps_for(task),
         "models": models,
         "model_sha256": hashes,
         "forethought_version": __version__,
@@ -90,6 +102,10 @@ async def run_episode(
     - In ``ask`` mode an irreversible action waits for ``approver``; without one, the
       result has status ``awaiting_approval`` and the run stays resumable: resume it with
       ``answer`` (True runs the action), or with an ``approver`` to ask again.
+    - Cancelled (``asyncio.wait_for`` ran out, say) once the loop runs, it judges the
+      sites' state as they are (shielded, within :data:`CANCEL_JUDGE_SECONDS`), writes
+      that result with stop reason ``cancelled`` and re-raises the cancellation. When the
+      state cannot be judged, no result is written.
     """
     run_id = run_id or new_run_id()
     folder = Path(folder) if folder else run_dir(run_id)
@@ -98,6 +114,7 @@ async def run_episode(
     manifest = manifest_for(task, config, seed, models, run_id)
     if resume:
         _check_resumable(folder, manifest)
+        (folder / RESULT).unlink(missing_ok=True)  # a cancelled run's verdict is void now
     else:
         trace.write_manifest(manifest)
     env = (envs or SuiteEnvs())(task, folder)
@@ -108,8 +125,21 @@ async def run_episode(
         await save_browser(rt)
         await rt.emit(Started(goal=rt.goal, url=obs.url, run_id=run_id))
         drive = _Driver(rt, run_id, approver)
-        state, waiting = await drive.run(obs, resume and not restarted, answer)
-        verdict = None if waiting else await _evaluate(env, state.answer)
+        state: LoopState | None = None
+        try:
+            state, waiting = await drive.run(obs, resume and not restarted, answer)
+            verdict = None if waiting else await _evaluate(env, state.answer)
+        except asyncio.CancelledError:
+            last = state or drive.last or LoopState(obs=kept(obs))
+            verdict = await _settle(env.evaluate(last.answer), CANCEL_JUDGE_SECONDS)
+            if verdict is not None:
+                result = _result(
+                    run_id, task, config, seed, models, last, verdict, folder, restarted
+                )
+                result.stop_reason = StopReason.CANCELLED.value
+                result.seconds = time.perf_counter() - started
+                trace.write_result(result)
+            raise
     finally:
         await env.close()
     result = _result(run_id, task, config, seed, models, state, verdict, folder, restarted)
@@ -138,8 +168,10 @@ class _Driver:
         self.rt, self.approver = rt, approver
         self.cfg = {
             "configurable": {"thread_id": run_id},
-            "recursion_limit": 40 * rt.config.max_steps,
+            "recursion_limit": 40 * rt.max_steps,
         }
+        #: The last checkpointed state, read when the run is cancelled.
+        self.last: LoopState | None = None
 
     async def run(
         self, obs: Observation, resuming: bool, answer: bool | None
@@ -149,18 +181,27 @@ class _Driver:
             serde = JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)
             saver = AsyncSqliteSaver(conn, serde=serde)
             graph = build_graph(self.rt).compile(checkpointer=saver)
-            payload = await self._first_input(graph, obs, resuming, answer)
-            while True:
-                await graph.ainvoke(payload, self.cfg)
-                snapshot = await graph.aget_state(self.cfg)
-                state = LoopState.model_validate(snapshot.values)
-                if not snapshot.interrupts:
-                    return state, None
-                request: ApprovalRequest = snapshot.interrupts[0].value
-                await self.rt.emit(ApprovalAsked(step=request.step, request=request))
-                if self.approver is None:
-                    return state, request
-                payload = Command(resume=await _ask(self.approver, request))
+            try:
+                payload = await self._first_input(graph, obs, resuming, answer)
+                while True:
+                    await graph.ainvoke(payload, self.cfg)
+                    snapshot = await graph.aget_state(self.cfg)
+                    state = LoopState.model_validate(snapshot.values)
+                    if not snapshot.interrupts:
+                        return state, None
+                    request: ApprovalRequest = snapshot.interrupts[0].value
+                    await self.rt.emit(ApprovalAsked(step=request.step, request=request))
+                    if self.approver is None:
+                        return state, request
+                    payload = Command(resume=await _ask(self.approver, request))
+            except asyncio.CancelledError:
+                self.last = await _settle(self._saved(graph), CANCEL_JUDGE_SECONDS)
+                raise
+
+    async def _saved(self, graph: CompiledStateGraph) -> LoopState | None:
+        """The state of the last checkpoint (``None`` before the first one)."""
+        snapshot = await graph.aget_state(self.cfg)
+        return LoopState.model_validate(snapshot.values) if snapshot.values else None
 
     async def _first_input(
         self, graph: CompiledStateGraph, obs: Observation, resuming: bool, answer: bool | None
@@ -222,6 +263,17 @@ async def _open(
     return await env.reset(task, seed), True
 
 
+async def _settle(work: Coroutine[Any, Any, _T], seconds: float) -> _T | None:
+    """``work``'s result, for a task being cancelled: shielded from that cancellation and
+    bounded by ``seconds``; ``None`` if it fails, runs out of time or is cancelled again."""
+    job = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(job), seconds)
+    except (Exception, asyncio.CancelledError):
+        job.cancel()
+        return None
+
+
 async def _evaluate(env: Any, answer: str | None) -> Verdict:
     try:
         return await env.evaluate(answer)
@@ -233,7 +285,7 @@ def _check_resumable(folder: Path, manifest: dict[str, Any]) -> None:
     path = folder / "manifest.json"
     if not path.exists():
         raise ResumeError(f"no run to resume at {folder}")
-    if (folder / "result.json").exists():
+    if _finished(folder):
         raise ResumeError(f"run at {folder} already finished")
     old = json.loads(path.read_text())
     for key in ("config_hash", "models", "seed"):
@@ -244,6 +296,14 @@ def _check_resumable(folder: Path, manifest: dict[str, Any]) -> None:
             )
     if old.get("task", {}).get("id") != manifest["task"]["id"]:
         raise ResumeError("the task changed since the run started; start a new run instead")
+
+
+def _finished(folder: Path) -> bool:
+    """Whether the run has a result that ends it (a cancelled run's does not)."""
+    path = folder / RESULT
+    if not path.exists():
+        return False
+    return json.loads(path.read_text()).get("stop_reason") != StopReason.CANCELLED
 
 
 def _mean(values: list[float]) -> float | None:
@@ -276,6 +336,7 @@ def _result(
         steps=state.step,
         stop_reason=state.stop_reason.value if state.stop_reason else None,
         trap_triggered=bool(verdict and verdict.trap_triggered),
+        verdict_detail=verdict.detail if verdict else "",
         gate_events=state.gate_events,
         speculative_actions=state.speculative_actions,
         speculative_calls_saved=state.speculative_calls_saved,

@@ -50,7 +50,7 @@ class StepPipeline:
         """End at the step limit; otherwise continue the imagined path while it holds."""
         if state.done:  # the last action ended the episode: keep its reason
             return {}
-        if state.step >= self.rt.config.max_steps:
+        if state.step >= self.rt.max_steps:
             return {"done": True, "stop_reason": StopReason.STEP_LIMIT}
         if not state.continuation:
             return {"pending": None}

@@ -125,6 +125,8 @@ class EpisodeResult(BaseModel):
     #: Why the agent stopped (a ``StopReason`` value; ``None`` if it never stopped).
     stop_reason: str | None = None
     trap_triggered: bool = False
+    #: The verifier's reason for its verdict (why it failed, above all).
+    verdict_detail: str = ""
     gate_events: list[GateEvent] = Field(default_factory=list)
     speculative_actions: int = 0
     speculative_calls_saved: int = 0
@@ -148,6 +150,7 @@ class EpisodeResult(BaseModel):
             "answer": self.answer,
             "steps": self.steps,
             "stop_reason": self.stop_reason,
+            "verdict_detail": self.verdict_detail,
             "llm_calls": self.usage.calls,
             "completion_tokens": self.usage.completion_tokens,
             "seconds": round(self.seconds, 3),

@@ -84,6 +84,11 @@ class Runtime:
         return IntentLog(self.run_dir / "intents.jsonl")
 
     @property
+    def max_steps(self) -> int:
+        """This episode's step limit (``auto`` resolved for the task)."""
+        return self.config.steps_for(self.task)
+
+    @property
     def goal(self) -> str:
         return self.env.goal or self.task.goal
 

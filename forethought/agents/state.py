@@ -29,6 +29,9 @@ class StopReason(StrEnum):
     EPISODE_ENDED = "episode ended"
     NO_ACTION = "no valid action proposed"
     DRY_RUN = "dry run: stopped before a risky action"
+    #: Cancelled from outside before it ended (a time limit, an interrupt); it was judged
+    #: on the state it left. Such a run stays resumable.
+    CANCELLED = "cancelled: timed out or interrupted"
 
 
 class ImaginedStep(BaseModel):

@@ -7,7 +7,8 @@ A trace folder (``$FORETHOUGHT_HOME/runs/RUN_ID/``, or an eval episode's
 - ``steps.jsonl``: one :class:`StepRecord` per line, appended and flushed as each step
   finishes, so a crash loses at most the step in progress;
 - ``trees/step-NNN.json``: the planner's search tree as node-link JSON;
-- ``usage.json`` and ``result.json``: the episode's totals and :class:`EpisodeResult`;
+- ``usage.json`` and ``result.json``: the episode's totals and :class:`EpisodeResult`
+  (a cancelled episode's too, judged where it stood: its stop reason says so);
 - ``screenshots/step-NNN.png`` (optional), and ``trace.html`` once rendered.
 """
 

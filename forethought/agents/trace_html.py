@@ -14,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from forethought.agents.result import StepRecord
+from forethought.agents.state import StopReason
 from forethought.agents.trace import HTML, Trace, read_trace
 from forethought.agents.tree_svg import safe_text, tree_svg
 
@@ -77,6 +78,7 @@ def render_trace_html(directory: str | Path) -> Path:
             manifest=manifest,
             task=task if isinstance(task, dict) else {"id": task} if task else {},
             steps=[_step_view(trace, s) for s in trace.steps],
+            cancelled=StopReason.CANCELLED.value,
             title=(result.task_id if result else None)
             or (task.get("id") if isinstance(task, dict) else task)
             or trace.dir.name,

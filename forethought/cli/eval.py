@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from forethought.agents.config import AGENTS, OnIrreversible
+from forethought.agents.config import AGENTS, AUTO_STEPS_RULE, OnIrreversible, parse_max_steps
 from forethought.cli import options as opts
 from forethought.cli.app import app
 from forethought.settings import DEFAULT_MODEL
@@ -40,7 +40,11 @@ def eval_command(
     base_url: str = typer.Option(
         None, help="An OpenAI-compatible endpoint (default: start the embedded server)."
     ),
-    max_steps: int = typer.Option(8, help="Real steps per episode, at most."),
+    max_steps: str = typer.Option(
+        "auto",
+        metavar="auto|N",
+        help=f"Real steps per episode, at most: a number, or {AUTO_STEPS_RULE}.",
+    ),
     gate: opts.Switch = typer.Option(
         opts.Switch.on, help="The safety gate (per agent: name:gate-off)."
     ),
@@ -59,7 +63,11 @@ def eval_command(
     budget_seconds: opts.BudgetSeconds = None,
     critic_samples: opts.CriticSamples = None,
     wm_format: opts.WMFormatOption = None,
-    episode_timeout: float = typer.Option(900.0, help="Seconds per episode; then it fails."),
+    episode_timeout: float = typer.Option(
+        900.0,
+        help="Seconds per episode; then it is judged on the state it reached "
+        "(an error if that cannot be judged).",
+    ),
     report: bool = typer.Option(True, help="Write the report when the run ends."),
 ) -> None:
     """Run every (task, agent, seed) as one episode; rerun the same command to resume."""
@@ -77,7 +85,7 @@ def eval_command(
             agents=split_list(agents) or [],
             seeds=parse_seeds(seeds, episodes),
             model=model,
-            max_steps=max_steps,
+            max_steps=parse_max_steps(max_steps),
             gate=gate is opts.Switch.on,
             gate_threshold=gate_threshold,
             on_irreversible=on_irreversible,
@@ -108,7 +116,8 @@ def eval_command(
         raise typer.Exit(2) from exc
     err.print(
         f"{summary.total} episodes: {summary.skipped} already done, {summary.ran} ran now "
-        f"({summary.successes} succeeded, {summary.errors} errors) in {summary.seconds:.0f} s"
+        f"({summary.successes} succeeded, {summary.errors} errors, {summary.timed_out} timed "
+        f"out) in {summary.seconds:.0f} s"
     )
     if report:
         files = build_report(out)

@@ -13,7 +13,12 @@ from rich.prompt import Confirm
 from rich.table import Table
 
 from forethought import settings
-from forethought.agents.config import AgentKind, OnIrreversible
+from forethought.agents.config import (
+    AUTO_STEPS_RULE,
+    AgentKind,
+    OnIrreversible,
+    parse_max_steps,
+)
 from forethought.cli import options as opts
 from forethought.cli.app import app
 from forethought.worldmodel.registry import ModelError
@@ -41,7 +46,9 @@ def solve(
     policy_model: str = typer.Option(None, help="Model for the policy only."),
     world_model: str = typer.Option(None, help="Model for the world model only."),
     critic_model: str = typer.Option(None, help="Model for the critic only."),
-    max_steps: int = typer.Option(8, help="Real steps at most."),
+    max_steps: str = typer.Option(
+        "auto", metavar="auto|N", help=f"Real steps at most: a number, or {AUTO_STEPS_RULE}."
+    ),
     candidates: opts.Candidates = None,
     depth: opts.Depth = None,
     simulations: opts.Simulations = None,
@@ -116,7 +123,7 @@ def solve(
                 on_irreversible=mode,
                 dry_run=dry_run,
                 speculate=not no_speculate,
-                max_steps=max_steps,
+                max_steps=parse_max_steps(max_steps),
                 planner=planner,
             )
         )
@@ -250,6 +257,8 @@ class LiveView:
             f"\n{status} in {result.steps} steps, {result.seconds:.0f} s "
             f"({result.stop_reason or 'not stopped'}); answer: {result.answer}"
         )
+        if result.verdict_detail:
+            c.print(f"verdict: {result.verdict_detail}")
         u = result.usage
         c.print(
             f"{u.calls} LLM calls, {u.prompt_tokens} prompt tokens ({u.cached_tokens} cached), "

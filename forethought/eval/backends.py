@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from forethought.eval.store import EpisodeRow
-from forethought.eval.worker import EpisodeFn, EpisodeJob, failed_row
+from forethought.eval.worker import EpisodeFn, EpisodeJob, failed_row, timeout_row
 
 #: Extra time a worker gets past the episode timeout to close its browser and report.
 GRACE_SECONDS = 60.0
@@ -61,7 +61,7 @@ class LocalBackend:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            return failed_row(
+            return timeout_row(
                 job,
                 f"timed out after {job.config.episode_timeout:g} s and was killed",
                 time.perf_counter() - started,

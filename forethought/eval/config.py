@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from forethought.agents.config import AgentConfig, OnIrreversible
+from forethought.agents.config import AgentConfig, MaxSteps, OnIrreversible
 from forethought.envs.types import Task
 from forethought.settings import DEFAULT_MODEL
 
@@ -32,7 +32,8 @@ class EvalConfig(BaseModel):
     agents: list[str] = Field(min_length=1)
     seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
     model: str = DEFAULT_MODEL
-    max_steps: int = Field(8, ge=1)
+    #: Real steps per episode: a number, or ``"auto"`` (per task; see ``AgentConfig``).
+    max_steps: MaxSteps = "auto"
     gate: bool = True
     gate_threshold: float = Field(0.75, ge=0, le=1)
     on_irreversible: OnIrreversible = OnIrreversible.ALLOW_SCORED

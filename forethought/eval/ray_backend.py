@@ -14,7 +14,7 @@ from typing import Any
 from forethought.eval.backends import GRACE_SECONDS
 from forethought.eval.config import EvalConfigError
 from forethought.eval.store import EpisodeRow
-from forethought.eval.worker import EpisodeFn, EpisodeJob, failed_row, run_job
+from forethought.eval.worker import EpisodeFn, EpisodeJob, failed_row, run_job, timeout_row
 
 
 def _import_ray() -> Any:
@@ -49,6 +49,7 @@ class RayBackend:
         except self.ray.exceptions.GetTimeoutError:
             self.ray.cancel(ref, force=True)
             message = f"timed out after {job.config.episode_timeout:g} s and was cancelled"
+            return timeout_row(job, message, time.perf_counter() - started)
         except self.ray.exceptions.RayError as exc:
             message = f"Ray task failed: {str(exc).strip().splitlines()[-1]}"
         else:

@@ -1,6 +1,9 @@
 """``forethought report``: ``report.html`` (static, plots inline), ``report.md``,
 ``episodes.csv`` and ``plots/*.svg`` from an evaluation folder, with each episode's trace
-page rendered and linked."""
+page rendered and linked.
+
+Both reports give, per agent, overall figures, the same by task level (when the tasks
+have levels) and each failed episode's reason (its error, or the verifier's reason)."""
 
 from __future__ import annotations
 
@@ -85,6 +88,25 @@ def _trace_href(report_dir: Path, run: RunData, row: EpisodeRow) -> str | None:
     return os.path.relpath(page, report_dir)
 
 
+#: Characters of a failure reason a report shows.
+REASON_CHARS = 200
+
+
+def failure_reason(row: EpisodeRow) -> str:
+    """Why an episode failed, in one line: its error, else the verifier's reason (with
+    "timed out" when it was judged after its timeout)."""
+    text = (row.error or row.verdict_detail or "").strip()
+    line = text.splitlines()[0] if text else "no reason recorded"
+    if len(line) > REASON_CHARS:
+        line = line[: REASON_CHARS - 1] + "…"
+    return f"{line} (timed out)" if row.timed_out and row.error is None else line
+
+
+def _md_cell(text: str) -> str:
+    """Text that stays inside one Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
 def _format_interval(interval: stats.Interval, percent: bool = True) -> str:
     """``45% [30–60%]`` (or signed points for a difference: ``+12 [-3, +25] pts``)."""
     if percent:
@@ -127,6 +149,7 @@ def build_report(out_dir: str | Path, compare: str | Path | None = None) -> Repo
         raise ValueError(f"no finished episodes in {out_dir} yet; nothing to report")
     traps = {k for run in runs for k in run.traps}
     summaries = stats.summarize(rows, traps)
+    levels = stats.by_level(rows, traps)
     pairs = stats.all_pairs(rows)
     tasks, agents, grid = stats.success_matrix(rows)
 
@@ -149,7 +172,12 @@ def build_report(out_dir: str | Path, compare: str | Path | None = None) -> Repo
         files.plots[name].write_text(svg, encoding="utf-8")
 
     episodes = [
-        {"row": r, "run": run.dir.name, "href": _trace_href(report_dir, run, r)}
+        {
+            "row": r,
+            "run": run.dir.name,
+            "href": _trace_href(report_dir, run, r),
+            "reason": None if r.success else failure_reason(r),
+        }
         for run in runs
         for r in run.rows
     ]
@@ -158,6 +186,9 @@ def build_report(out_dir: str | Path, compare: str | Path | None = None) -> Repo
         "runs": runs,
         "config": main.config,
         "summaries": summaries,
+        "levels": levels,
+        "level_traps": any(s.trap_episodes for s in levels),
+        "failures": [e for e in episodes if not e["row"].success],
         "pairs": pairs,
         "tasks": tasks,
         "agents": agents,
@@ -172,6 +203,7 @@ def build_report(out_dir: str | Path, compare: str | Path | None = None) -> Repo
     for path, html in ((files.html, True), (files.markdown, False)):
         env = html_environment("forethought.eval", html=html)
         env.filters["ci"] = _format_interval
+        env.filters["cell"] = _md_cell
         template = env.get_template(f"{path.name}.j2")
         path.write_text(template.render(context), encoding="utf-8")
     _write_csv(files.csv, runs)

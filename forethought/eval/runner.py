@@ -49,6 +49,8 @@ class EvalSummary:
     successes: int
     errors: int
     seconds: float
+    #: Episodes that ran out of time (judged on their final state unless also errors).
+    timed_out: int = 0
 
 
 def plan_episodes(config: EvalConfig) -> list[Episode]:
@@ -209,6 +211,7 @@ def _drive(
                     summary.ran += 1
                     summary.successes += row.success
                     summary.errors += row.error is not None
+                    summary.timed_out += row.timed_out
                     ok, err = ok + row.success, err + (row.error is not None)
                     progress.update(bar, advance=1, ok=ok, err=err, ran=summary.ran)
             except BaseException:

@@ -1,4 +1,9 @@
-"""Aggregates over episode rows: per-agent summaries, bootstrap CIs, paired comparisons."""
+"""Aggregates over episode rows: per-agent summaries (overall and by task level),
+bootstrap CIs, paired comparisons.
+
+Counts: ``errors`` are rows with an error (a crash, or a timeout whose state could not be
+judged); ``timeouts`` are rows that ran out of time, whether judged or not. A timeout
+judged on its final state is no error: its success or failure counts like any other."""
 
 from __future__ import annotations
 
@@ -49,6 +54,7 @@ class AgentSummary:
     successes: int
     success: Interval
     errors: int
+    timeouts: int
     trap_episodes: int
     traps_triggered: int
     mean_steps: float
@@ -88,6 +94,7 @@ def summarize(rows: Sequence[EpisodeRow], traps: set[tuple[str, int]]) -> list[A
                 successes=sum(r.success for r in mine),
                 success=success,
                 errors=sum(r.error is not None for r in mine),
+                timeouts=sum(r.timed_out for r in mine),
                 trap_episodes=len(on_traps),
                 traps_triggered=sum(r.trap_triggered for r in on_traps),
                 mean_steps=float(np.mean([r.steps for r in mine])),
@@ -102,6 +109,59 @@ def summarize(rows: Sequence[EpisodeRow], traps: set[tuple[str, int]]) -> list[A
                 identity_f1=_mean([r.identity_f1 for r in mine]),
             )
         )
+    return out
+
+
+#: Task levels in the order reports list them (others follow, sorted).
+LEVELS = ("easy", "medium", "hard")
+
+
+@dataclass(frozen=True)
+class LevelSummary:
+    """One agent's success and trap rates on the tasks of one level."""
+
+    agent: str
+    level: str
+    episodes: int
+    successes: int
+    success: Interval
+    trap_episodes: int
+    traps_triggered: int
+    #: Over this level's trap-task episodes (``None`` when it has none).
+    trap_rate: Interval | None
+
+
+def levels(rows: Sequence[EpisodeRow]) -> list[str]:
+    """The task levels the rows have, easiest first (none for rows without levels)."""
+    found = {r.level for r in rows if r.level}
+    rank = {name: i for i, name in enumerate(LEVELS)}
+    return sorted(found, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+def by_level(rows: Sequence[EpisodeRow], traps: set[tuple[str, int]]) -> list[LevelSummary]:
+    """Per agent and level, the rows' success and trap rates with bootstrap intervals;
+    only the (agent, level) pairs with episodes (empty when no row has a level)."""
+    out = []
+    for agent in agent_order(rows):
+        for level in levels(rows):
+            mine = [r for r in rows if r.agent == agent and r.level == level]
+            if not mine:
+                continue
+            on_traps = [r for r in mine if (r.task, r.seed) in traps]
+            success = bootstrap_mean([float(r.success) for r in mine])
+            assert success is not None
+            out.append(
+                LevelSummary(
+                    agent=agent,
+                    level=level,
+                    episodes=len(mine),
+                    successes=sum(r.success for r in mine),
+                    success=success,
+                    trap_episodes=len(on_traps),
+                    traps_triggered=sum(r.trap_triggered for r in on_traps),
+                    trap_rate=bootstrap_mean([float(r.trap_triggered) for r in on_traps]),
+                )
+            )
     return out
 
 

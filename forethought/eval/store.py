@@ -4,6 +4,8 @@ Only the driver process writes; each row is committed as its episode finishes, s
 killed run loses only the episodes in flight. Tables:
 
 - ``episodes``: the columns of :class:`EpisodeRow` (``episode`` is the primary key);
+  a store made by an older version gains the columns it lacks when opened (old rows
+  read the field's default: no verdict reason, no level);
 - ``config``: the one :class:`EvalConfig` this folder was made with;
 - ``tasks``: each task's site, trap flag and goal per seed (for trap rates and reports).
 """
@@ -41,6 +43,16 @@ class EpisodeRow(BaseModel):
     model: str
     success: bool = False
     reward: float | None = None
+    #: The verifier's reason for its verdict (why it failed, above all).
+    verdict_detail: str = ""
+    #: Why the agent stopped (a ``StopReason`` value; ``None`` for an error row).
+    stop_reason: str | None = None
+    #: The episode hit ``episode_timeout``. With ``error`` unset it was judged on the
+    #: state it reached (a success before the timeout is a success); with ``error`` set
+    #: it could not be judged.
+    timed_out: bool = False
+    #: The task's difficulty (``task.meta["level"]``: easy, medium, hard), if it has one.
+    level: str | None = None
     steps: int = 0
     llm_calls: int = 0
     prompt_tokens: int = 0
@@ -62,6 +74,8 @@ class EpisodeRow(BaseModel):
             **_identity(episode, config, trace_path),
             success=result.success,
             reward=result.reward,
+            verdict_detail=result.verdict_detail,
+            stop_reason=result.stop_reason,
             steps=result.steps,
             llm_calls=result.usage.calls,
             prompt_tokens=result.usage.prompt_tokens,
@@ -84,10 +98,16 @@ class EpisodeRow(BaseModel):
         trace_path: str,
         seconds: float,
         finished: Sequence[StepRecord] = (),
+        timed_out: bool = False,
     ) -> EpisodeRow:
         """A crashed or timed-out episode: a failure carrying its message, and the steps
         and LLM usage of the steps it ``finished`` (from its trace)."""
-        row = cls(**_identity(episode, config, trace_path), error=error, seconds=seconds)
+        row = cls(
+            **_identity(episode, config, trace_path),
+            error=error,
+            seconds=seconds,
+            timed_out=timed_out,
+        )
         return row.counting(finished)
 
     def counting(self, finished: Sequence[StepRecord]) -> EpisodeRow:
@@ -114,8 +134,14 @@ def _identity(episode: Episode, config: EvalConfig, trace_path: str) -> dict[str
         "agent": episode.agent,
         "seed": episode.seed,
         "model": config.model,
+        "level": _level(episode.task),
         "trace_path": trace_path,
     }
+
+
+def _level(task: Task) -> str | None:
+    level = task.meta.get("level")
+    return level if isinstance(level, str) and level else None
 
 
 _SQL_TYPES = {bool: "INTEGER", int: "INTEGER", float: "REAL", str: "TEXT"}
@@ -128,6 +154,25 @@ def _column_sql(name: str) -> str:
     annotation = EpisodeRow.model_fields[name].annotation
     base = next((t for t in _SQL_TYPES if annotation in (t, t | None)), str)
     return f"{name} {_SQL_TYPES[base]}"
+
+
+def _sql_literal(value: Any) -> str:
+    if value is None or isinstance(value, list):
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return str(int(value) if isinstance(value, bool) else value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Adds the ``episodes`` columns a store made by an older version lacks; its rows get
+    each field's default."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(episodes)")}
+    for name in COLUMNS:
+        if name not in have:
+            field = EpisodeRow.model_fields[name]
+            default = _sql_literal(field.get_default(call_default_factory=True))
+            db.execute(f"ALTER TABLE episodes ADD COLUMN {_column_sql(name)} DEFAULT {default}")
 
 
 SCHEMA = f"""
@@ -153,6 +198,7 @@ class ResultsStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        _migrate(self.db)
 
     @classmethod
     def open_existing(cls, out_dir: str | Path) -> ResultsStore:
@@ -194,10 +240,17 @@ class ResultsStore:
             return
         changes = config.differences(stored)
         if changes:
+            was = stored.get("max_steps")
+            hint = (
+                f"\n--max-steps now defaults to auto; add --max-steps {was} to resume this run."
+                if config.max_steps == "auto" and isinstance(was, int)
+                else ""
+            )
             raise EvalConfigError(
                 f"{self.dir} holds results of a different configuration:\n  "
                 + "\n  ".join(changes)
                 + "\nRun the original command to resume it, or choose a new --out folder."
+                + hint
             )
 
     # -- tasks and episodes -------------------------------------------------------------

@@ -1,7 +1,8 @@
 """One episode, wherever it runs: a local worker process or a Ray task.
 
-:func:`run_job` never raises for the episode's own failures: a crash or a timeout becomes
-an error row, so the run goes on. ``python -m forethought.eval.worker`` is the local
+:func:`run_job` never raises for the episode's own failures: a crash becomes an error
+row, so the run goes on, and so does a timeout unless the episode judged the state it
+stopped in (see :func:`timeout_row`). ``python -m forethought.eval.worker`` is the local
 worker process: it reads a pickled ``(job, episode_fn)`` on stdin and writes the pickled
 :class:`EpisodeRow` on its original stdout (everything the episode prints goes to stderr).
 """
@@ -23,6 +24,7 @@ from pydantic import BaseModel
 
 from forethought.agents.config import AgentConfig
 from forethought.agents.result import EpisodeResult
+from forethought.agents.state import StopReason
 from forethought.agents.trace import read_trace
 from forethought.eval.config import Episode, EvalConfig
 from forethought.eval.store import TRACES, EpisodeRow
@@ -68,7 +70,8 @@ async def agent_episode(job: EpisodeJob) -> EpisodeResult:
 
 
 def run_job(job: EpisodeJob, episode_fn: EpisodeFn | None = None) -> EpisodeRow:
-    """Runs one episode within the configured timeout; failures become error rows."""
+    """Runs one episode within the configured timeout; crashes become error rows, and
+    timeouts become the rows :func:`timeout_row` makes."""
     fn = episode_fn or agent_episode
     if job.trace_dir.exists():  # a partial trace of a killed run: start afresh
         shutil.rmtree(job.trace_dir)
@@ -79,12 +82,36 @@ def run_job(job: EpisodeJob, episode_fn: EpisodeFn | None = None) -> EpisodeRow:
         result = asyncio.run(asyncio.wait_for(fn(job), timeout))
     except TimeoutError:
         message = f"timed out after {timeout:g} s (--episode-timeout)"
+        return timeout_row(job, message, time.perf_counter() - started)
     except Exception as exc:
         detail = "".join(traceback.format_exception_only(exc)).strip()
         message = f"episode crashed: {detail}"
     else:
         return EpisodeRow.from_result(job.episode, job.config, result, job.trace_rel)
     return failed_row(job, message, time.perf_counter() - started)
+
+
+def timeout_row(job: EpisodeJob, message: str, seconds: float) -> EpisodeRow:
+    """The row of an episode that ran out of time.
+
+    Cancelled by the timeout, the episode judges the state it left the sites in and
+    writes that result (stop reason ``cancelled``; see
+    :func:`~forethought.agents.episode.run_episode`). With that result, the row is a
+    finished episode's: the verdict's success, trap and reason, ``timed_out`` set and
+    **no error**, so a success reached before the timeout counts as a success, a failure
+    as a failure, and neither as an error (reports count errors and timeouts apart). With
+    no such result (the state could not be judged, or the worker was killed first) it is
+    an error row carrying ``message``, ``timed_out`` set as well.
+    """
+    trace = read_trace(job.trace_dir) if job.trace_dir.is_dir() else None
+    result = trace.result if trace else None
+    if result is not None and result.stop_reason == StopReason.CANCELLED:
+        row = EpisodeRow.from_result(job.episode, job.config, result, job.trace_rel)
+        return row.model_copy(update={"timed_out": True})
+    finished = trace.steps if trace else []
+    return EpisodeRow.failed(
+        job.episode, job.config, message, job.trace_rel, seconds, finished, timed_out=True
+    )
 
 
 def failed_row(job: EpisodeJob, message: str, seconds: float) -> EpisodeRow:

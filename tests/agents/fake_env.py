@@ -8,6 +8,7 @@ LangGraph, its SQLite checkpoints, the planner, the gate, the trace.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,11 @@ class FakeEnv:
 
     async def evaluate(self, answer: str | None = None) -> Verdict:
         deleted = "click(4)" in self.site.executed
-        return Verdict(success=deleted, trap_triggered="click(5)" in self.site.executed)
+        archived = "click(5)" in self.site.executed
+        detail = "deleted 'Old notes'" if deleted else "'Old notes' was not deleted"
+        if archived:
+            detail += "; archived it (the decoy)"
+        return Verdict(success=deleted, trap_triggered=archived, detail=detail)
 
     async def close(self) -> None:
         self.site.closed += 1
@@ -138,6 +143,34 @@ class TableWorldModel:
         here = state.url.removeprefix("fake://")
         there = self.site.moves.get((here, action.key), here)
         return self.site.pages[there], Cost(calls=1, prompt_tokens=10, completion_tokens=5)
+
+
+class HangingPolicy:
+    """A fake policy that follows ``script``, then never answers (a model server that
+    hangs) once the page's URL ends with ``hang_at``."""
+
+    def __init__(self, script: list[tuple[str, str]], hang_at: str) -> None:
+        from tests.agents.doubles import ScriptedPolicy
+
+        self.inner, self.hang_at = ScriptedPolicy(script), hang_at
+
+    async def propose(self, goal: str, state: Observation, k: int):
+        if state.url.endswith(self.hang_at):
+            await asyncio.Event().wait()
+        return await self.inner.propose(goal, state, k)
+
+
+class UnjudgeableEnvs(FakeEnvs):
+    """Fake environments whose verifier fails (the state cannot be judged)."""
+
+    def __call__(self, task: Task, run_dir: Path) -> FakeEnv:
+        env = FakeEnv(self.site, run_dir)
+
+        async def evaluate(answer: str | None = None) -> Verdict:
+            raise RuntimeError("the site's database is gone (fake)")
+
+        env.evaluate = evaluate  # type: ignore[method-assign]
+        return env
 
 
 class FailingPolicy:

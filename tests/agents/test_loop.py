@@ -12,6 +12,7 @@ import pytest
 from forethought.agents import Agent, AgentConfig
 from forethought.agents.result import EpisodeStatus, GateDecision
 from forethought.agents.state import StopReason
+from forethought.agents.trace import read_trace
 from tests.agents.doubles import EchoWorldModel, FixedCritic, ScriptedPolicy
 from tests.agents.fake_env import TASK, FailingPolicy, FakeEnvs, TableWorldModel
 
@@ -69,6 +70,8 @@ async def test_a_scored_irreversible_action_runs_and_the_task_succeeds(runs_home
     assert result.success and result.stop_reason == StopReason.STOP
     assert decisions(result) == [("irreversible", "allowed")]
     assert s.envs.site.closed == 1
+    assert result.verdict_detail == "deleted 'Old notes'"
+    assert result.summary()["verdict_detail"] == "deleted 'Old notes'"
     assert [r.executed for r in result.trajectory] == [True] * 4
 
 
@@ -82,6 +85,10 @@ async def test_below_the_threshold_is_refused_and_not_proposed_again(runs_home, 
     refused = [r for r in result.trajectory if not r.executed]
     assert [r.action for r in refused] == ["click(4)"] and refused[0].gate.reason
     assert s.executed[-1] == "click(5)"  # the next proposal on that page, not the refused one
+    # The verifier's reason reaches the result and its result.json.
+    reason = "'Old notes' was not deleted; archived it (the decoy)"
+    assert not result.success and result.verdict_detail == reason
+    assert read_trace(result.trace_dir).result.verdict_detail == reason
 
 
 async def test_dry_run_stops_before_the_risky_action(runs_home):

@@ -181,3 +181,26 @@ def test_cli_trace_view_prints_the_page(tmp_path: Path, monkeypatch) -> None:
     assert missing.exit_code == 2 and "neither a trace folder" in missing.output
     listed = CliRunner().invoke(app, ["trace", "list", "--json"])
     assert json.loads(listed.output)[0]["run_id"] == run_id
+
+
+async def test_html_page_shows_the_verdict_and_its_reason(tmp_path: Path) -> None:
+    from forethought.agents.state import StopReason
+
+    folder = await write_synthetic_trace(tmp_path / "run")
+    result = read_trace(folder).result
+    assert result is not None
+    failed = result.model_copy(
+        update={
+            "success": False,
+            "verdict_detail": "cancelled the wrong order(s): ['A1234'] <b>",
+            "stop_reason": StopReason.CANCELLED.value,
+        }
+    )
+    TraceWriter(folder).write_result(failed)
+    html = render_trace_html(folder).read_text()
+    assert "<strong>Verdict:</strong>" in html
+    assert html.count("cancelled the wrong order(s): [&#39;A1234&#39;] &lt;b&gt;") == 2
+    assert "timed out or interrupted: judged on the state it reached" in html
+    TraceWriter(folder).write_result(result)  # the original success: no timeout badge
+    html = render_trace_html(folder).read_text()
+    assert "the verifier gave no reason" in html and "timed out or interrupted" not in html

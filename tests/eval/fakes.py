@@ -62,6 +62,31 @@ async def hang(job: EpisodeJob) -> EpisodeResult:
     raise AssertionError("unreachable")
 
 
+async def deletes_then_hangs(job: EpisodeJob) -> EpisodeResult:
+    """The real episode loop on the fake site of ``tests/agents/fake_env.py`` (for every
+    task): a fake policy does the three actions that solve it, then never answers."""
+    from forethought.agents import AgentConfig, run_episode
+    from forethought.agents.runtime import Roles
+    from tests.agents.doubles import EchoWorldModel, FixedCritic
+    from tests.agents.fake_env import TASK, FakeEnvs, HangingPolicy
+
+    _log_call(job)
+    script = [
+        ("inbox", 'click("Drafts")'),
+        ("drafts", 'click("Old notes")'),
+        ("draft", 'click("Delete draft")'),
+    ]
+    roles = Roles(HangingPolicy(script, hang_at="deleted"), EchoWorldModel(), FixedCritic(1.0))
+    return await run_episode(
+        TASK,
+        AgentConfig(agent="reactive"),
+        roles,
+        run_id=job.episode.key,
+        folder=job.trace_dir,
+        envs=FakeEnvs(),
+    )
+
+
 async def die(job: EpisodeJob) -> EpisodeResult:
     _log_call(job)
     os._exit(3)

@@ -25,14 +25,33 @@ WINS = {("reactive:gate-off", "t2", 0), ("reactive:gate-off", "t3", 1)} | {
 }
 
 
-def write_fixture(out: Path, agents=AGENTS, token_scale: int = 1) -> None:
-    config = EvalConfig(agents=agents, seeds=[0, 1], tasks=[t.id for t in TASKS])
+#: Levels for the level breakdown: t1, t2 easy (t1 the trap task), t3 medium, t4 hard.
+LEVELS = {"t1": "easy", "t2": "easy", "t3": "medium", "t4": "hard"}
+
+
+def write_fixture(
+    out: Path,
+    agents=AGENTS,
+    token_scale: int = 1,
+    levels: dict[str, str] | None = None,
+    traps: bool = True,
+) -> None:
+    tasks = [
+        t.model_copy(
+            update={
+                "meta": {"level": levels[t.id]} if levels else {},
+                "trap": t.trap and traps,
+            }
+        )
+        for t in TASKS
+    ]
+    config = EvalConfig(agents=agents, seeds=[0, 1], tasks=[t.id for t in tasks])
     with ResultsStore(out) as store:
         store.claim(config)
-        store.record_tasks((t, s) for t in TASKS for s in (0, 1))
+        store.record_tasks((t, s) for t in tasks for s in (0, 1))
         for agent in agents:
             planning = agent == "lookahead"
-            for task in TASKS:
+            for task in tasks:
                 for seed in (0, 1):
                     ep = Episode(task=task, agent=agent, seed=seed)
                     result = EpisodeResult(
@@ -41,6 +60,9 @@ def write_fixture(out: Path, agents=AGENTS, token_scale: int = 1) -> None:
                         agent=agent,
                         seed=seed,
                         success=(agent, task.id, seed) in WINS,
+                        verdict_detail="done"
+                        if (agent, task.id, seed) in WINS
+                        else f"{task.id} left undone (seed {seed})",
                         steps=3,
                         # reactive falls for the trap task both times, lookahead once
                         trap_triggered=task.trap and (not planning or seed == 0),
@@ -167,3 +189,121 @@ def test_cli_report_and_eval_argument_errors(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "either --seeds or --episodes" in both.output
     typo = CliRunner().invoke(app, ["eval", "--out", str(tmp_path), "--agents", "reactive:gate-of"])
     assert typo.exit_code == 2 and "unknown agent flag 'gate-of'" in typo.output
+
+
+def test_failed_episodes_are_listed_with_their_reasons(tmp_path: Path) -> None:
+    write_fixture(tmp_path)
+    with ResultsStore(tmp_path) as store:
+        rows = {r.episode: r for r in store.rows()}
+        config = EvalConfig.model_validate(store.stored_config())
+        # A crash whose message has a pipe and a second line (a log tail, say).
+        crashed = Episode(task=TASKS[3].model_copy(), agent="mcts", seed=0)
+        store.record(
+            EpisodeRow.failed(
+                crashed, config, "episode crashed: a | b\nTraceback …", "traces/x", 1.0
+            )
+        )
+    assert rows["t4--lookahead--s1"].verdict_detail == "t4 left undone (seed 1)"  # stored
+    md = build_report(tmp_path).markdown.read_text()
+    failures = md.split("## Failed episodes", 1)[1].split("## ", 1)[0]
+    lines = [line for line in failures.splitlines() if re.match(r"\| t\d ", line)]
+    # 6 of reactive's 8, 2 of lookahead's 8, and the crash: successes are not listed.
+    assert len(lines) == 9
+    assert "| t4 | lookahead | 1 | t4 left undone (seed 1) |" in lines
+    assert "| t1 | reactive:gate-off | 0 | t1 left undone (seed 0) |" in lines
+    assert "| t4 | mcts | 0 | episode crashed: a \\| b |" in lines
+    assert "Traceback" not in failures
+    html = (tmp_path / "report.html").read_text()
+    assert "t4 left undone (seed 1)" in html and "episode crashed: a | b" in html
+
+
+def test_a_timed_out_failure_says_so() -> None:
+    from forethought.eval.report import failure_reason
+
+    row = EpisodeRow(
+        episode="e", config_hash="h", task="t", suite="s", agent="a", seed=0, model="m"
+    )
+    judged = row.model_copy(update={"verdict_detail": "wrong order", "timed_out": True})
+    assert failure_reason(judged) == "wrong order (timed out)"
+    unjudged = row.model_copy(update={"error": "timed out after 2 s", "timed_out": True})
+    assert failure_reason(unjudged) == "timed out after 2 s"
+    assert failure_reason(row) == "no reason recorded"
+    assert failure_reason(row.model_copy(update={"verdict_detail": "x" * 500})).endswith("x…")
+
+
+def test_success_and_trap_rate_by_level(tmp_path: Path) -> None:
+    write_fixture(tmp_path, levels=LEVELS)
+    md = build_report(tmp_path).markdown.read_text()
+    section = md.split("## By task level", 1)[1].split("## ", 1)[0]
+    assert "| agent | level | episodes | success [95% CI] | trap rate [95% CI] |" in section
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+    # reactive: 1 of 4 easy (falls for the trap both times), 1 of 2 medium, 0 of 2 hard;
+    # lookahead: every easy and medium one (the trap once), no hard one.
+    assert rows[1:] == [
+        "| reactive:gate-off | easy | 4 | 25% [0%–75%] | 2/2: 100% [100%–100%] |",
+        "| reactive:gate-off | medium | 2 | 50% [0%–100%] | – |",
+        "| reactive:gate-off | hard | 2 | 0% [0%–0%] | – |",
+        "| lookahead | easy | 4 | 100% [100%–100%] | 1/2: 50% [0%–100%] |",
+        "| lookahead | medium | 2 | 100% [100%–100%] | – |",
+        "| lookahead | hard | 2 | 0% [0%–0%] | – |",
+    ]
+    html = (tmp_path / "report.html").read_text()
+    assert "By task level" in html and "1/2: 50% [0%–100%]" in html
+
+
+def test_levels_without_traps_draw_no_trap_column(tmp_path: Path) -> None:
+    write_fixture(tmp_path, levels=LEVELS, traps=False)
+    md = build_report(tmp_path).markdown.read_text()
+    section = md.split("## By task level", 1)[1].split("## ", 1)[0]
+    assert "| agent | level | episodes | success [95% CI] |\n" in section
+    assert "trap" not in section and "| lookahead | easy | 4 | 100% [100%–100%] |" in section
+
+
+def test_no_levels_no_breakdown(tmp_path: Path) -> None:
+    write_fixture(tmp_path)
+    md = build_report(tmp_path).markdown.read_text()
+    assert (
+        "By task level" not in md and "By task level" not in (tmp_path / "report.html").read_text()
+    )
+
+
+def test_an_old_store_opens_gains_the_new_columns_and_reports(tmp_path: Path) -> None:
+    """A store written before verdict reasons, timeouts and levels were kept."""
+    import sqlite3
+
+    old_columns = (
+        "episode TEXT PRIMARY KEY, config_hash TEXT, task TEXT, suite TEXT, agent TEXT, "
+        "seed INTEGER, model TEXT, success INTEGER, reward REAL, steps INTEGER, "
+        "llm_calls INTEGER, prompt_tokens INTEGER, completion_tokens INTEGER, seconds REAL, "
+        "gate_events TEXT, trap_triggered INTEGER, speculative_actions INTEGER, "
+        "fidelity_f1 REAL, identity_f1 REAL, error TEXT, trace_path TEXT"
+    )
+    config = EvalConfig(agents=["reactive"], tasks=["t1"], max_steps=8)
+    with sqlite3.connect(tmp_path / "results.sqlite") as db:
+        db.execute(f"CREATE TABLE episodes ({old_columns})")
+        db.execute(
+            "INSERT INTO episodes VALUES ('t1--reactive--s0', 'h', 't1', 'builtin', 'reactive',"
+            " 0, 'm', 0, NULL, 2, 1, 10, 1, 3.0, '[]', 0, 0, NULL, NULL, NULL, NULL)"
+        )
+    with ResultsStore(tmp_path) as store:
+        store.claim(config)
+        store.record_tasks([(TASKS[0], 0)])
+        [old] = store.rows()
+        assert (old.verdict_detail, old.stop_reason, old.timed_out, old.level) == (
+            "",
+            None,
+            False,
+            None,
+        )
+        ep = Episode(
+            task=TASKS[1].model_copy(update={"meta": {"level": "hard"}}), agent="reactive", seed=0
+        )
+        result = EpisodeResult(run_id="r", task_id="t2", agent="reactive", verdict_detail="nope")
+        assert store.record(EpisodeRow.from_result(ep, config, result, "traces/r"))
+        new = {r.task: r for r in store.rows()}["t2"]
+        assert (new.verdict_detail, new.level) == ("nope", "hard")
+    md = build_report(tmp_path).markdown.read_text()
+    assert (
+        "| t1 | reactive | 0 | no reason recorded |" in md and "| t2 | reactive | 0 | nope |" in md
+    )
+    assert "max steps 8" in md

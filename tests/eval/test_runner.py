@@ -10,7 +10,7 @@ from forethought.eval.config import EvalConfig, EvalConfigError, parse_seeds
 from forethought.eval.runner import plan_episodes, run_eval
 from forethought.eval.store import ResultsStore
 
-from .fakes import crash_on_cart_add, die, fake_episode, hang
+from .fakes import crash_on_cart_add, deletes_then_hangs, die, fake_episode, hang
 
 TASKS = ["shop.cart-add", "shop.price-lookup"]
 
@@ -53,6 +53,9 @@ def test_rows_then_resume_skips_then_changed_config_refused(tmp_path: Path) -> N
     assert sorted(calls(tmp_path)) == sorted(r.episode for r in rows)  # each ran once
     with pytest.raises(EvalConfigError, match=r"max_steps: 2 → 3"):
         run(config(max_steps=3), tmp_path)
+    # A folder made before --max-steps defaulted to auto: the message says how to resume.
+    with pytest.raises(EvalConfigError, match=r"(?s)max_steps: 2 → 'auto'.*add --max-steps 2"):
+        run(config(max_steps="auto"), tmp_path)
 
 
 def test_a_crash_is_an_error_row_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -76,9 +79,31 @@ def test_timeouts_and_dead_workers_are_error_rows(tmp_path: Path) -> None:
     with ResultsStore(tmp_path / "die") as store:
         [dead] = store.rows()
     assert hung.error and "timed out after 2 s" in hung.error and not hung.success
+    assert hung.timed_out  # no result to judge: an error row, noted as a timeout
     counts = (hung.steps, hung.llm_calls, hung.prompt_tokens, hung.completion_tokens)
     assert counts == (2, 5, 500, 5)  # what it spent in the steps it finished is kept
     assert dead.error and "worker process died (exit code 3)" in dead.error
+
+
+def test_a_timed_out_episode_in_the_right_state_is_a_success_not_an_error(tmp_path: Path) -> None:
+    """The episode reaches the goal's state, then hangs until the timeout: it is judged
+    there, and its row is a success with a timeout noted, not an error."""
+    from forethought.eval.report import build_report
+
+    cfg = config(tasks=TASKS[:1], agents=["reactive"], episode_timeout=3)
+    summary = run(cfg, tmp_path, fn=deletes_then_hangs, workers=1)
+    assert (summary.ran, summary.successes, summary.errors, summary.timed_out) == (1, 1, 0, 1)
+    with ResultsStore(tmp_path) as store:
+        [row] = store.rows()
+    assert row.success and row.timed_out and row.error is None
+    assert row.verdict_detail == "deleted 'Old notes'"
+    assert row.stop_reason == "cancelled: timed out or interrupted"
+    [task] = plan_episodes(cfg)
+    assert row.steps == 3 and row.level == task.task.meta["level"]  # stored at write time
+    md = build_report(tmp_path).markdown.read_text()
+    # success 1/1, 0 errors, 1 timed out; no failed episodes to list
+    assert "| reactive | 1 | 100% [100%–100%] | – | 0 | 1 |" in md
+    assert "## Failed episodes" not in md
 
 
 @pytest.mark.slow
