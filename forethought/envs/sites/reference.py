@@ -42,8 +42,6 @@ __all__ = [
     "select",
 ]
 
-Solution = list[str]
-
 DONE = "stop()"
 
 _QUOTED = r'"(?:[^"\\]|\\.)*"'

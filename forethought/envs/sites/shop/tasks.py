@@ -7,6 +7,7 @@ import sqlite3
 from forethought.envs.sites.base import Instance, Params, TaskTemplate
 from forethought.envs.sites.reference import DONE, answer, click, fill, select
 from forethought.envs.sites.shop.data import CATEGORY_TITLES
+from forethought.envs.sites.shop.views import ORDERS_PER_PAGE
 from forethought.envs.sites.verify import failed, judge_amount, judge_count, judge_text, passed
 from forethought.envs.sites.web import money
 from forethought.envs.types import Verdict
@@ -31,7 +32,6 @@ def _lookalikes(conn: sqlite3.Connection, category: str) -> tuple[Row, Row]:
 
 #: The newsletter popup on the shop's home page: every path from there closes it first.
 CLOSE_POPUP = click("No thanks")
-ORDERS_PER_PAGE = 10
 
 
 def _orders_page(conn: sqlite3.Connection, number: str) -> int:

@@ -22,6 +22,10 @@ SHIPPING = {"Standard": 499, "Express": 1299}
 FREE_SHIPPING_CENTS = 5000
 
 
+#: Orders a page of the order list shows.
+ORDERS_PER_PAGE = 10
+
+
 def _common(conn: sqlite3.Connection) -> dict:
     count = conn.execute("SELECT COALESCE(SUM(qty), 0) FROM shop_cart").fetchone()[0]
     return {"categories": CATEGORIES, "category_titles": CATEGORY_TITLES, "cart_count": count}
@@ -263,7 +267,7 @@ def _new_order_number(conn: sqlite3.Connection) -> str:
 async def orders(request: Request) -> Response:
     with database(request) as conn:
         total = conn.execute("SELECT COUNT(*) FROM shop_orders").fetchone()[0]
-        pager = Pager.of(request, total, 10)
+        pager = Pager.of(request, total, ORDERS_PER_PAGE)
         rows = conn.execute(
             "SELECT o.*, (SELECT group_concat(p.name, ', ') FROM shop_order_items i"
             " JOIN shop_products p ON p.id = i.product_id WHERE i.order_id = o.id) AS items"
