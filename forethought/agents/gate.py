@@ -7,6 +7,12 @@
   never does, ``ask`` asks the person (the graph interrupts for approval).
 - ``--dry-run`` never runs a ``state_changing`` or ``irreversible`` action.
 - With the gate off everything passes (dry-run still holds).
+
+An action's risk is the larger of its label's (the prior) and what it was seen to send
+(:func:`effective`): the browser's write firewall holds every write the ruling did not
+cover (:func:`permit`), so a mislabelled button or a submitting key cannot write past
+the gate. The held writes are learned, and the gate rules on them when the action comes
+again.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass
 
 from forethought.agents.config import AgentConfig, OnIrreversible
 from forethought.agents.result import GateDecision
-from forethought.envs.types import Action, Risk
+from forethought.envs.types import Action, Risk, Write, WritePermit
 
 
 @dataclass(frozen=True)
@@ -50,3 +56,28 @@ def rule(action: Action, score: float | None, config: AgentConfig) -> GateRuling
     if config.on_irreversible is OnIrreversible.ASK:
         return GateRuling(None, ask=True, reason=f"imagined outcome scored {score:.2f}")
     return GateRuling(GateDecision.ALLOWED, reason=f"imagined outcome scored {score:.2f}")
+
+
+def effective(action: Action, writes: list[Write]) -> Action:
+    """``action`` with its risk raised to the riskiest write it was seen to send."""
+    risk = max([action.risk, *(w.risk for w in writes)], key=lambda r: r.rank)
+    return action if risk is action.risk else action.with_risk(risk)
+
+
+def permit(
+    action: Action, decision: GateDecision | None, config: AgentConfig, writes: list[Write]
+) -> WritePermit:
+    """The writes an action the gate passed may send; the firewall holds all others.
+
+    Dry run: none. Gate off: all. Approved by a person: exactly the writes shown to them.
+    Otherwise: writes up to the risk the gate ruled on (a ``safe`` action may send none).
+    """
+    if config.dry_run:
+        return WritePermit.nothing()
+    if not config.gate:
+        return WritePermit.everything()
+    if decision is GateDecision.APPROVED:
+        return WritePermit(approved=tuple(writes))
+    if action.risk is Risk.SAFE:
+        return WritePermit.nothing()
+    return WritePermit(level=action.risk, approved=tuple(writes))

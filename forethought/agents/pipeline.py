@@ -8,7 +8,11 @@ and the trace live in the :class:`Runtime`, outside the state.
 Only ``gate`` can be interrupted (an approval in ``ask`` mode), and LangGraph re-runs an
 interrupted node from its start on resume: so ``gate`` does nothing expensive. The
 imagining it needs happens in ``assess``, whose result is checkpointed before ``gate``
-runs.
+runs; so does, in ``ask`` mode, the probe that learns which writes the action will send.
+
+``act`` runs the action under a :class:`~forethought.envs.types.WritePermit` from the
+gate's ruling: the browser holds and aborts every other write, and the loop records it
+as a ``blocked_write`` gate event and learns those writes for the next ruling.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
 
 from forethought.agents.events import Acted, GateRuled, Planned, Planning, Searched, Speculated
-from forethought.agents.gate import rule
+from forethought.agents.gate import effective, permit, rule
 from forethought.agents.recording import (
     candidate_record,
     describe_state,
@@ -32,8 +36,26 @@ from forethought.agents.recording import (
 )
 from forethought.agents.result import ApprovalRequest, CandidateRecord, GateDecision, GateEvent
 from forethought.agents.runtime import Runtime
-from forethought.agents.state import ImaginedStep, LoopState, Pending, StopReason, kept
-from forethought.envs.types import Action, ActionKind, Observation, Risk
+from forethought.agents.state import (
+    ImaginedStep,
+    LoopState,
+    Pending,
+    StopReason,
+    kept,
+    write_key,
+)
+from forethought.envs.grammar import assign_risk
+from forethought.envs.types import (
+    Action,
+    ActionKind,
+    Environment,
+    FirewalledEnvironment,
+    Observation,
+    Risk,
+    StepResult,
+    Write,
+    WritePermit,
+)
 from forethought.planner import Cost, Decision, Memo, PlannerOptions, WMFormat, plan
 from forethought.worldmodel.fidelity import element_f1, measure
 
@@ -55,12 +77,15 @@ class StepPipeline:
         if not state.continuation:
             return {"pending": None}
         nxt, rest = state.continuation[0], state.continuation[1:]
-        if not self._continues(state.obs, nxt):
+        # The risk comes from the real page (and what the action was seen to send there),
+        # never from the imagined page's labels.
+        action = _as_seen(state, assign_risk(nxt.action, state.obs))
+        if not self._continues(state.obs, nxt, action):
             return {"pending": None, "continuation": []}
-        await self.rt.emit(Speculated(step=state.step, action=str(nxt.action)))
+        await self.rt.emit(Speculated(step=state.step, action=str(action)))
         return {
             "pending": Pending(
-                action=nxt.action, score=nxt.score, prediction=nxt.next, speculative=True
+                action=action, score=nxt.score, prediction=nxt.next, speculative=True
             ),
             "continuation": rest,
             "speculative_actions": state.speculative_actions + 1,
@@ -90,7 +115,8 @@ class StepPipeline:
         if choice.action is None:
             return {"usage": usage, "done": True, "stop_reason": StopReason.NO_ACTION}
         pending = Pending(
-            action=choice.action,
+            # Its risk comes from the real page, never from a memo of an imagined one.
+            action=_as_seen(state, assign_risk(choice.action, state.obs)),
             score=choice.score,
             prediction=choice.prediction,
             candidates=choice.candidates,
@@ -101,15 +127,31 @@ class StepPipeline:
         return {"usage": usage, "pending": pending, "continuation": choice.continuation}
 
     async def assess(self, state: LoopState) -> Update:
-        """Imagine and score the chosen action when the gate needs a score it lacks."""
+        """Imagine and score the chosen action when the gate needs a score it lacks; in
+        ``ask`` mode, learn the writes it will send by trying it with writes held."""
         pending = state.pending
         assert pending is not None
-        if not rule(pending.action, pending.score, self.rt.config).needs_score:
-            return {}
-        found, cost = await self.rt.imagining.assess(self.rt.goal, state.obs, pending.action)
-        update = {"score": found.score.value, "prediction": found.outcome} if found else {}
-        pending = pending.model_copy(update={**update, "cost": pending.cost + cost})
-        return {"pending": pending, "usage": state.usage + cost}
+        key = write_key(state.obs, pending.action)
+        writes = state.learned_writes.get(key, [])
+        pending = pending.model_copy(
+            update={"action": effective(pending.action, writes), "writes": writes}
+        )
+        update: Update = {"pending": pending}
+        config = self.rt.config
+        if rule(pending.action, pending.score, config).needs_score:
+            found, cost = await self.rt.imagining.assess(self.rt.goal, state.obs, pending.action)
+            scored = {"score": found.score.value, "prediction": found.outcome} if found else {}
+            pending = pending.model_copy(update={**scored, "cost": pending.cost + cost})
+            update.update(pending=pending, usage=state.usage + cost)
+        env = self.rt.env
+        asks = rule(pending.action, pending.score, config).ask
+        if asks and not writes and isinstance(env, FirewalledEnvironment):
+            writes = await env.probe(pending.action)
+            pending = pending.model_copy(
+                update={"action": effective(pending.action, writes), "writes": writes}
+            )
+            update.update(pending=pending, learned_writes={**state.learned_writes, key: writes})
+        return update
 
     async def gate(self, state: LoopState) -> Update:
         """Rule on the chosen action; in ``ask`` mode, interrupt for a person's answer."""
@@ -128,6 +170,7 @@ class StepPipeline:
                 risk=action.risk.value,
                 score=pending.score,
                 imagined=imagined_text(state.obs, pending.prediction),
+                writes=pending.writes,
             )
             approved = interrupt(request)
             decision = GateDecision.APPROVED if approved else GateDecision.DENIED
@@ -143,6 +186,7 @@ class StepPipeline:
                 score=pending.score,
                 decision=decision,
                 reason=reason,
+                writes=pending.writes,
             )
             update["gate_events"] = [*state.gate_events, event]
             await self.rt.emit(GateRuled(**event.model_dump()))
@@ -161,7 +205,8 @@ class StepPipeline:
         action, before = pending.action, state.obs
         started = time.perf_counter()
         rt.intents.intend(step, action)
-        result = await rt.env.step(action)
+        allowed = permit(action, pending.gate, rt.config, pending.writes)
+        result = await _step(rt.env, action, allowed)
         await save_browser(rt)  # before the done mark: a resume reopens this page
         rt.intents.done(step, action)
         rt.last_action = action
@@ -178,6 +223,8 @@ class StepPipeline:
             fidelity = measure(before, pending.prediction, obs, self._wm_format())
             update["fidelity"] = [*state.fidelity, fidelity]
         event = next((g for g in reversed(state.gate_events) if g.step == step), None)
+        if result.blocked_writes:
+            event = await self._held(state, pending, result.blocked_writes, update)
         record_step(
             rt,
             state,
@@ -203,6 +250,30 @@ class StepPipeline:
         elif result.done:
             update.update(done=True, stop_reason=StopReason.EPISODE_ENDED)
         return update
+
+    async def _held(
+        self, state: LoopState, pending: Pending, writes: list[Write], update: Update
+    ) -> GateEvent:
+        """The firewall held writes the gate had not approved: record them as a gate event
+        and learn them, so the gate rules on them when the action comes again."""
+        action = effective(pending.action, writes)
+        event = GateEvent(
+            step=state.step,
+            action=str(action),
+            risk=action.risk.value,
+            score=pending.score,
+            decision=GateDecision.BLOCKED_WRITE,
+            reason="the action tried to write what the gate had not approved; held and aborted",
+            writes=writes,
+        )
+        key = write_key(state.obs, pending.action)
+        update.update(
+            gate_events=[*state.gate_events, event],
+            learned_writes={**state.learned_writes, key: writes},
+            continuation=[],
+        )
+        await self.rt.emit(GateRuled(**event.model_dump()))
+        return event
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -257,9 +328,9 @@ class StepPipeline:
             for (_, prev), (act, imagined) in pairwise(path)
         ]
 
-    def _continues(self, obs: Observation, nxt: ImaginedStep) -> bool:
-        """Speculation goes on only for a safe action on a page that matches."""
-        action = nxt.action
+    def _continues(self, obs: Observation, nxt: ImaginedStep, action: Action) -> bool:
+        """Speculation goes on only for a safe action (by the real page) on a page that
+        matches the imagined one."""
         if action.risk is not Risk.SAFE or action.kind is ActionKind.STOP:
             return False
         if action.target is not None and obs.element(action.target) is None:
@@ -299,6 +370,19 @@ class _Filtered:
         proposals, cost = await self.inner.propose(goal, state, k + len(self.refused))
         kept = [(a, p) for a, p in proposals if a.key not in self.refused][:k]
         return kept, cost
+
+
+def _as_seen(state: LoopState, action: Action) -> Action:
+    """``action`` with the risk of the writes it was seen to send on this page."""
+    return effective(action, state.learned_writes.get(write_key(state.obs, action), []))
+
+
+async def _step(env: Environment, action: Action, allowed: WritePermit) -> StepResult:
+    """Run ``action``; an environment with a write firewall holds what ``allowed`` does not
+    cover (others cannot, and run it as it is)."""
+    if isinstance(env, FirewalledEnvironment):
+        return await env.step(action, allowed)
+    return await env.step(action)
 
 
 def build_graph(rt: Runtime) -> StateGraph:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
+from forethought.envs.types import Write
 from forethought.planner import Cost
 from forethought.worldmodel.fidelity import Fidelity
 
@@ -20,6 +21,9 @@ class GateDecision(StrEnum):
     BLOCKED = "blocked"
     DRY_RUN = "dry_run"
     NOT_SCORED = "not_scored"
+    #: The action ran, but the write firewall held and aborted writes the gate had not
+    #: approved; the gate rules on those writes when the action comes again.
+    BLOCKED_WRITE = "blocked_write"
 
 
 class EpisodeStatus(StrEnum):
@@ -38,6 +42,8 @@ class GateEvent(BaseModel):
     score: float | None
     decision: GateDecision
     reason: str = ""
+    #: The writes this ruling is about: the ones a person approved, or the ones held.
+    writes: list[Write] = Field(default_factory=list)
 
 
 class ApprovalRequest(BaseModel):
@@ -48,6 +54,9 @@ class ApprovalRequest(BaseModel):
     risk: str
     score: float | None
     imagined: str = Field(description="The imagined outcome, in words.")
+    #: The exact writes the action will send (learned by trying it with writes held);
+    #: the approval covers these and no other.
+    writes: list[Write] = Field(default_factory=list)
 
 
 class CandidateRecord(BaseModel):

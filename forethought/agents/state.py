@@ -11,7 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from forethought.agents.result import ApprovalRequest, CandidateRecord, GateDecision, GateEvent
-from forethought.envs.types import Action, ActionKind, Element, Observation, Risk
+from forethought.envs.types import Action, ActionKind, Element, Observation, Risk, Write
 from forethought.planner import Cost, WMFormat
 from forethought.worldmodel.fidelity import Fidelity
 
@@ -19,6 +19,11 @@ from forethought.worldmodel.fidelity import Fidelity
 def kept(obs: Observation) -> Observation:
     """``obs`` as the state keeps it: without its screenshot (checkpoints stay small)."""
     return obs if obs.screenshot is None else obs.model_copy(update={"screenshot": None})
+
+
+def write_key(obs: Observation, action: Action) -> str:
+    """Which writes learned earlier apply to ``action`` on ``obs``: same page, same action."""
+    return f"{obs.url} {action.key}"
 
 
 class StopReason(StrEnum):
@@ -62,6 +67,8 @@ class Pending(BaseModel):
     plan_seconds: float = 0.0
     #: The gate's ruling, once it ruled.
     gate: GateDecision | None = None
+    #: The writes the action was seen to send (a probe, or an earlier try on this page).
+    writes: list[Write] = Field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -78,6 +85,8 @@ class LoopState(BaseModel):
     #: Action keys not to propose again on this page (refused by the gate, or no-ops).
     refused: list[str] = Field(default_factory=list)
     gate_events: list[GateEvent] = Field(default_factory=list)
+    #: Writes an action was seen to send, by :func:`write_key` (page and action).
+    learned_writes: dict[str, list[Write]] = Field(default_factory=dict)
     fidelity: list[Fidelity] = Field(default_factory=list)
     speculative_actions: int = 0
     speculative_calls_saved: int = 0
@@ -98,6 +107,7 @@ CHECKPOINT_TYPES: tuple[type, ...] = (
     Action,
     ActionKind,
     Risk,
+    Write,
     CandidateRecord,
     GateEvent,
     GateDecision,

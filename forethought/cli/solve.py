@@ -182,6 +182,10 @@ def _approver(console: Console):
             f"[bold]{request.action}[/bold] ({request.risk}), imagined outcome scored "
             f"{request.score:.2f}\n{request.imagined}"
         )
+        if request.writes:
+            console.print("It will send (and only this will be let through):", markup=False)
+            for write in request.writes:
+                console.print(f"  {write.line()}", markup=False, highlight=False)
         return await asyncio.to_thread(Confirm.ask, "Execute it?", default=False)
 
     return approve
@@ -209,6 +213,8 @@ class LiveView:
                 f"gate: [{colour}]{event.decision}[/{colour}] {event.action} "
                 f"({event.risk}, score {event.score}) {event.reason}"
             )
+            for write in event.writes:
+                c.print(f"  {write.line()}", markup=False, highlight=False)
         elif event.kind == "speculate":
             c.print(
                 f"\n[bold cyan]Step {event.step}[/bold cyan] continuing the imagined path: "

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -232,12 +232,69 @@ class Verdict(BaseModel):
     detail: str = ""
 
 
+class Write(BaseModel):
+    """A request that can change server state, as the write firewall saw it: any method
+    but GET, HEAD and OPTIONS, a beacon, a WebSocket message, or a GET whose URL says it
+    deletes, removes, cancels, logs out or unsubscribes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: str
+    url: str
+    #: Form fields or JSON body, secrets masked, cut short.
+    body: str = ""
+    kind: Literal["http", "beacon", "websocket"] = "http"
+    #: ``irreversible`` when its route or fields say buy, pay, send, delete, cancel, book,
+    #: confirm or transfer; else ``state_changing``.
+    risk: Risk = Risk.STATE_CHANGING
+
+    def line(self) -> str:
+        body = f" {self.body}" if self.body else ""
+        return f"{self.method} {self.url}{body} ({self.risk.value})"
+
+    def same(self, other: Write) -> bool:
+        """Whether ``other`` is this write again (method, URL and body)."""
+        return (self.method, self.url, self.body) == (other.method, other.url, other.body)
+
+
+class WritePermit(BaseModel):
+    """Which writes an action may send; the firewall holds and aborts every other one.
+
+    ``level``: writes of this risk or lower pass (``None``: none do). ``approved``: these
+    exact writes pass too (what a person or the gate approved after seeing them).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    level: Risk | None = None
+    approved: tuple[Write, ...] = ()
+
+    def allows(self, write: Write) -> bool:
+        if any(write.same(a) for a in self.approved):
+            return True
+        return self.level is not None and write.risk.rank <= self.level.rank
+
+    @classmethod
+    def everything(cls) -> WritePermit:
+        """No gate: every write passes."""
+        return cls(level=Risk.IRREVERSIBLE)
+
+    @classmethod
+    def nothing(cls) -> WritePermit:
+        """Dry run, or a probe: no write passes."""
+        return cls(level=None)
+
+
 class StepResult(BaseModel):
     observation: Observation
     done: bool = False
     reward: float | None = None
     error: str | None = None
     info: dict[str, Any] = Field(default_factory=dict)
+    #: Writes the action sent (the permit allowed them).
+    writes: list[Write] = Field(default_factory=list)
+    #: Writes the action tried that the permit did not allow: held and aborted.
+    blocked_writes: list[Write] = Field(default_factory=list)
 
 
 @runtime_checkable
@@ -255,6 +312,22 @@ class Environment(Protocol):
     async def evaluate(self, answer: str | None = None) -> Verdict: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class FirewalledEnvironment(Protocol):
+    """What an :class:`Environment` adds when it holds writes at the network (the browser
+    does): a step under a :class:`WritePermit`, and a probe that learns an action's writes.
+    """
+
+    async def step(self, action: Action, permit: WritePermit | None = None) -> StepResult:
+        """Run ``action``; writes the permit does not allow are held and aborted (``None``:
+        no gate, every write passes)."""
+        ...
+
+    async def probe(self, action: Action) -> list[Write]:
+        """Try ``action`` with every write held and aborted; the writes it tried."""
+        ...
 
 
 @runtime_checkable

@@ -18,9 +18,12 @@ from forethought.envs.types import (
     ActionKind,
     Element,
     Observation,
+    Risk,
     StepResult,
     Task,
     Verdict,
+    Write,
+    WritePermit,
 )
 from forethought.planner import Cost
 
@@ -129,6 +132,56 @@ class FakeEnvs:
 
     def __call__(self, task: Task, run_dir: Path) -> FakeEnv:
         return FakeEnv(self.site, run_dir)
+
+
+#: What each (page, action) sends to the fake server.
+DELETE_WRITE = Write(method="POST", url="fake://draft/delete", risk=Risk.IRREVERSIBLE)
+WRITES = {("draft", "click(4)"): [DELETE_WRITE]}
+
+
+class FirewalledFakeEnv(FakeEnv):
+    """A fake environment with a fake write firewall: a move that sends writes its
+    permit does not allow stays on its page, and the writes are reported as blocked."""
+
+    def __init__(self, site: FakeSite, run_dir: Path, extra: list[Write]) -> None:
+        super().__init__(site, run_dir)
+        self.extra = extra  # writes sent at execution beyond the probe's (a sly page)
+        self.probes: list[str] = []
+        self.permits: list[WritePermit | None] = []
+
+    def _writes(self, action: Action) -> list[Write]:
+        return WRITES.get((self.site.where[self.run], action.key), [])
+
+    async def probe(self, action: Action) -> list[Write]:
+        self.probes.append(str(action))
+        return self._writes(action)
+
+    async def step(self, action: Action, permit: WritePermit | None = None) -> StepResult:
+        self.permits.append(permit)
+        writes = self._writes(action) + (self.extra if self._writes(action) else [])
+        blocked = [w for w in writes if permit is not None and not permit.allows(w)]
+        if blocked:
+            return StepResult(
+                observation=self._obs(f"blocked write: {blocked[0].line()}"),
+                error="blocked write",
+                blocked_writes=blocked,
+            )
+        result = await super().step(action)
+        result.writes = writes
+        return result
+
+
+@dataclass
+class FirewalledFakeEnvs(FakeEnvs):
+    """Fake environments with a fake write firewall (see :class:`FirewalledFakeEnv`)."""
+
+    extra: list[Write] = field(default_factory=list)
+    made: list[FirewalledFakeEnv] = field(default_factory=list)
+
+    def __call__(self, task: Task, run_dir: Path) -> FirewalledFakeEnv:
+        env = FirewalledFakeEnv(self.site, run_dir, self.extra)
+        self.made.append(env)
+        return env
 
 
 class TableWorldModel:
