@@ -1,8 +1,10 @@
 """The real browser: an async Playwright :class:`~forethought.envs.types.Environment`.
 
 One Chromium per process (shared, reference-counted), a fresh context per episode, a
-compact accessibility tree with stable ids, and a navigation guard that keeps the episode
-inside its task's allowed origins. Suites plug in through a
+compact accessibility tree with stable ids, a navigation guard that keeps the episode
+inside its task's allowed origins, and a write firewall that holds every write the step's
+:class:`~forethought.envs.types.WritePermit` does not allow (see
+:mod:`forethought.envs.firewall`). Suites plug in through a
 :class:`~forethought.envs.setup.TaskSetup` (or a factory that picks one per task).
 """
 
@@ -13,10 +15,11 @@ import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from forethought.envs.chromium import acquire_browser, release_browser
 from forethought.envs.custom import CheckSetup
+from forethought.envs.firewall import WriteFirewall
 from forethought.envs.grammar import SCROLL_PIXELS, parse_action
 from forethought.envs.guard import NavigationGuard, origin_of
 from forethought.envs.observe import draw_marks, element_handle, reach, read_page, settle_dom
@@ -29,12 +32,14 @@ from forethought.envs.types import (
     StepResult,
     Task,
     Verdict,
+    Write,
+    WritePermit,
 )
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page, Request
 
-__all__ = ["BrowserEnv", "RestoreUnsupported"]
+__all__ = ["BrowserEnv", "GotoRefused", "RestoreUnsupported", "held_note"]
 
 SetupFactory = Callable[[Task], TaskSetup]
 
@@ -46,6 +51,35 @@ _REACHED = frozenset({ActionKind.CLICK, ActionKind.HOVER, ActionKind.FILL, Actio
 
 class ActionBlocked(RuntimeError):
     """The action's element is there but cannot be reached: hidden, or covered."""
+
+
+class GotoRefused(ValueError):
+    """``goto`` was given a URL it never opens (``javascript:``, ``data:``, ``file:``
+    outside the task's files...)."""
+
+
+#: Writes named in a step's error before "and N more".
+_WRITES_SHOWN = 2
+
+
+def _write_text(write: Write, page_url: str) -> str:
+    """``POST /shop/checkout address_id=2 (irreversible)``: the URL without its origin
+    when it is the page's."""
+    url = write.url
+    parts, page = urlsplit(url), urlsplit(page_url)
+    if parts.netloc and (parts.scheme, parts.netloc) == (page.scheme, page.netloc):
+        url = parts.path + (f"?{parts.query}" if parts.query else "")
+    body = f" {write.body}" if write.body else ""
+    return f"{write.method} {url}{body} ({write.risk.value})"
+
+
+def held_note(held: list[Write], page_url: str = "") -> str:
+    """What a step's error says of the writes the firewall held."""
+    shown = ", ".join(_write_text(w, page_url) for w in held[:_WRITES_SHOWN])
+    if len(held) == 1:
+        return f"blocked write: {shown}; it needs the gate's approval"
+    more = f" and {len(held) - _WRITES_SHOWN} more" if len(held) > _WRITES_SHOWN else ""
+    return f"blocked {len(held)} writes: {shown}{more}; they need the gate's approval"
 
 
 def _short_error(exc: BaseException) -> str:
@@ -100,6 +134,10 @@ class BrowserEnv:
         self.setup: TaskSetup | None = None
         self.task: Task | None = None
         self.guard: NavigationGuard | None = None
+        self.firewall: WriteFirewall | None = None
+        #: How many writes the firewall had sent and held, and the guard blocked, when the
+        #: last step ended: what came after, before the next step, came between steps.
+        self._marks = (0, 0, 0)
         self._inflight: set[Request] = set()
         self._idle = asyncio.Event()
         self._requested = asyncio.Event()  # set by every request; cleared by ``_settle``
@@ -139,6 +177,7 @@ class BrowserEnv:
         if isinstance(goal, str) and goal:
             self.task = task.model_copy(update={"goal": goal})
         await self._settle()
+        self._ready()
         self._last = await self.observe()
         return self._last
 
@@ -159,6 +198,7 @@ class BrowserEnv:
         page = await self._open(task, setup, storage_state)
         await cast(RestorableSetup, setup).restore(task, page, url)
         await self._settle()
+        self._ready()
         self._last = await self.observe()
         return self._last
 
@@ -178,17 +218,20 @@ class BrowserEnv:
 
     async def reopen(self, task: Task, snapshot: dict[str, Any]) -> Observation:
         """:meth:`restore` from a :meth:`snapshot`, then replay the page's safe actions (an
-        open dialog, a filled field), so the page is as it was left."""
+        open dialog, a filled field), so the page is as it was left. The replay sends no
+        write: the server already holds what the episode sent."""
         obs = await self.restore(task, snapshot["url"], snapshot["storage"])
         for text in snapshot.get("replay") or []:
-            result = await self.step(parse_action(text, obs))
+            result = await self.step(parse_action(text, obs), WritePermit.nothing())
             obs = result.observation
         return obs
 
     async def _open(
         self, task: Task, setup: TaskSetup, storage_state: dict[str, Any] | None = None
     ) -> Page:
-        """A fresh context for an episode of ``task``, guarded, with one blank page."""
+        """A fresh context for an episode of ``task``, guarded and firewalled, with one
+        blank page. The setup's own work (opening the start page) runs with every write
+        allowed: it is the harness's, not the agent's; :meth:`_ready` ends that."""
         await self._close_context()
         if self._browser is None:
             self._browser = await acquire_browser(headed=self.headed, executable=self.executable)
@@ -198,6 +241,8 @@ class BrowserEnv:
         if not allowed and "://" in task.start_url:
             allowed = [origin_of(task.start_url)]
         self.guard = NavigationGuard(allowed)
+        self.firewall = WriteFirewall(self.guard, permit=WritePermit.everything())
+        self._marks = (0, 0, 0)
         width, height = self.viewport
         self._context = await self._browser.new_context(
             viewport={"width": width, "height": height},
@@ -206,11 +251,21 @@ class BrowserEnv:
         )
         self._context.set_default_timeout(self.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.navigation_timeout_ms)
-        await self.guard.install(self._context)
+        await self.firewall.install(self._context)  # the guard's routes too
         self._context.on("page", self._on_new_page)
         page = await self._context.new_page()
         self._attach(page)
         return page
+
+    def _ready(self) -> None:
+        """The episode is set up: from now until the first step no write passes."""
+        if self.firewall is not None:
+            self.firewall.permit = WritePermit.nothing()
+            self._mark()
+
+    def _mark(self) -> None:
+        assert self.firewall is not None and self.guard is not None
+        self._marks = (len(self.firewall.sent), len(self.firewall.held), len(self.guard.blocked))
 
     async def close(self) -> None:
         """End the episode and release the browser and the suites' resources."""
@@ -318,8 +373,14 @@ class BrowserEnv:
 
     # --- acting --------------------------------------------------------------------------
 
-    async def step(self, action: Action) -> StepResult:
-        """Perform ``action``, wait for the page to settle, and observe."""
+    async def step(self, action: Action, permit: WritePermit | None = None) -> StepResult:
+        """Perform ``action``, wait for the page to settle, and observe.
+
+        ``permit`` says which writes the action may send (``None``: no gate, every one);
+        the firewall holds and aborts the others, lists them in ``blocked_writes`` and
+        says so in the step's error. Until the next step, a late write of this action
+        (a timer, a slow script) is judged by the same permit.
+        """
         if self._done:
             obs = self._last or await self.observe()
             return StepResult(
@@ -328,34 +389,77 @@ class BrowserEnv:
                 reward=self._verdict.reward if self._verdict else None,
                 error="the episode is over; call reset()",
             )
-        assert self.guard is not None and self.task is not None and self.setup is not None
-        blocked_before = len(self.guard.blocked)
-        error: str | None = None
-        info: dict[str, Any] = {"action": str(action)}
         if action.kind is ActionKind.STOP:
             verdict = await self.evaluate(action.value)
             self._done = True
             obs = await self.observe()
             self._last = obs
-            info["verdict"] = verdict.model_dump()
+            info = {"action": str(action), "verdict": verdict.model_dump()}
             return StepResult(observation=obs, done=True, reward=verdict.reward, info=info)
+        if permit is None:
+            permit = WritePermit.everything()
+        return await self._perform(action, permit, probing=False)
+
+    async def probe(self, action: Action) -> list[Write]:
+        """Try ``action`` with every write held and aborted; the writes it tried to send.
+
+        The action really runs on the page, so its client-side effects stay (a field
+        filled, a dialog opened; a link, which sends no write, is followed); it is not
+        added to what :meth:`reopen` replays, and it cannot end the episode (the next
+        step sees the page's verdict).
+        """
+        if self._done or action.kind is ActionKind.STOP:
+            return []
+        result = await self._perform(action, WritePermit.nothing(), probing=True)
+        return [*result.writes, *result.blocked_writes]
+
+    async def _perform(self, action: Action, permit: WritePermit, *, probing: bool) -> StepResult:
+        assert self.guard is not None and self.task is not None and self.setup is not None
+        assert self.firewall is not None
+        firewall, guard = self.firewall, self.guard
+        info: dict[str, Any] = {"action": str(action)}
+        between = {  # what the page did on its own since the last step
+            "writes": [w.line() for w in firewall.sent[self._marks[0] :]],
+            "blocked_writes": [w.line() for w in firewall.held[self._marks[1] :]],
+            "blocked": guard.blocked[self._marks[2] :],
+        }
+        if any(between.values()):
+            info["between_steps"] = between
+        firewall.permit = permit
+        sent_before, held_before = len(firewall.sent), len(firewall.held)
+        blocked_before = len(guard.blocked)
+        error: str | None = None
         started = time.perf_counter()
-        document = self.page.url
+        tab, document = self.page, self.page.url
         try:
             await self._act(action)
         except Exception as exc:
-            error = _short_error(exc)
+            if not (action.kind is ActionKind.GOTO and len(firewall.held) > held_before):
+                error = _short_error(exc)  # (a goto held by the firewall fails; it says why)
         await self._settle()
-        self._remember(action, navigated=self.page.url != document)
+        returned = await self._come_back(document)
+        if len(guard.blocked) > blocked_before:
+            await self._close_blank_tab(tab)
+        sent, held = firewall.sent[sent_before:], firewall.held[held_before:]
+        self._mark()
+        navigated = returned or self.page.url != document
+        if not probing:
+            self._remember(action, navigated=navigated, wrote=bool(sent))
+        elif navigated:  # a new document: nothing done on the old one applies to it
+            self._replay = []
         info["act_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        blocked = self.guard.blocked[blocked_before:]
+        notes = [error] if error else []
+        blocked = guard.blocked[blocked_before:]
         if blocked:
             info["blocked"] = list(blocked)
-            note = "; ".join(self.guard.explain(url) for url in blocked[:3])
-            error = f"{error}; {note}" if error else note
+            notes.extend(guard.explain(url) for url in blocked[:3])
+        if held:
+            info["blocked_writes"] = [w.line() for w in held]
+            notes.append(held_note(held, self.page.url))
+        error = "; ".join(notes) or None
         obs = await self.observe(error)
         self._last = obs
-        verdict = await self.setup.status(self.task, self.page)
+        verdict = None if probing else await self.setup.status(self.task, self.page)
         if verdict is not None:
             self._verdict, self._done = verdict, True
             info["verdict"] = verdict.model_dump()
@@ -365,16 +469,49 @@ class BrowserEnv:
             reward=verdict.reward if verdict is not None else None,
             error=error,
             info=info,
+            writes=sent,
+            blocked_writes=held,
         )
 
-    def _remember(self, action: Action, *, navigated: bool) -> None:
+    def _remember(self, action: Action, *, navigated: bool, wrote: bool = False) -> None:
+        """Keep ``action`` for :meth:`reopen` to replay: a safe one that sent nothing."""
         if navigated or action.kind in (ActionKind.GOTO, ActionKind.GO_BACK):
             self._replay = []
         elif self._replay is not None:
-            if action.risk is Risk.SAFE:
+            if action.risk is Risk.SAFE and not wrote:
                 self._replay.append(action)
             else:
                 self._replay = None
+
+    async def _come_back(self, before: str) -> bool:
+        """If the page landed outside the allowed origins (a redirect: the guard sees only
+        a chain's first URL), record it as blocked and go back. Whether it did."""
+        assert self.guard is not None
+        page = self.page
+        url = page.url
+        if self.guard.allows(url):
+            return False
+        self.guard.record(url, "a redirect")
+        with contextlib.suppress(Exception):
+            await page.go_back(wait_until="domcontentloaded")
+        if not self.guard.allows(page.url):
+            others = [p for p in page.context.pages if p is not page and not p.is_closed()]
+            with contextlib.suppress(Exception):
+                if others:  # a new tab that went astray: close it, back to the one before
+                    await page.close()
+                else:
+                    back = before if self.guard.allows(before) else "about:blank"
+                    await page.goto(back, wait_until="domcontentloaded")
+        await self._settle()
+        return True
+
+    async def _close_blank_tab(self, tab: Page) -> None:
+        """Close a new tab the step opened whose navigation the guard blocked (left on
+        ``about:blank``): the episode goes on in the tab before it."""
+        page = self.page
+        if page is not tab and not tab.is_closed() and page.url == "about:blank":
+            with contextlib.suppress(Exception):
+                await page.close()  # (``_on_page_close`` returns to the last open tab)
 
     async def _act(self, action: Action) -> None:
         page = self.page
@@ -382,6 +519,9 @@ class BrowserEnv:
         if kind is ActionKind.GOTO:
             url = urljoin(page.url, action.value or "")
             assert self.guard is not None
+            refusal = self.guard.refuse_goto(url)
+            if refusal:
+                raise GotoRefused(refusal)
             if not self.guard.allows(url):
                 self.guard.record(url)
                 return

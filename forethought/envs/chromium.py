@@ -29,6 +29,9 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--no-default-browser-check",
     "--no-pings",
+    # WebRTC would carry data past every route; pages lose RTCPeerConnection too (see
+    # forethought.envs.firewall), and this keeps any that remains off the network.
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
     "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,"
     "InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater",
 ]

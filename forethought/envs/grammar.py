@@ -16,21 +16,30 @@ wrong and what is valid.
 from __future__ import annotations
 
 import ast
+import itertools
 import json
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from forethought.envs.types import TARGETED, Action, ActionKind, Element, Observation, Risk
 
 __all__ = [
+    "DESTRUCTIVE_GET",
     "GRAMMAR",
+    "IRREVERSIBLE_WORDS",
+    "SEARCH_KEYS",
+    "STATE_CHANGING_WORDS",
+    "WRITE_IRREVERSIBLE",
     "ActionParseError",
     "UntranslatableAction",
     "assign_risk",
     "infer_name_risk",
     "normalize_key",
     "parse_action",
+    "request_words",
     "to_browsergym",
+    "url_write_risk",
 ]
 
 GRAMMAR = (
@@ -645,6 +654,76 @@ _STATE_CHANGING = (
 )
 IRREVERSIBLE_WORDS = re.compile(rf"\b(?:{_IRREVERSIBLE})\b", re.IGNORECASE)
 STATE_CHANGING_WORDS = re.compile(rf"\b(?:{_STATE_CHANGING})\b", re.IGNORECASE)
+
+# The same vocabulary for requests (the write firewall's, and goto's): bare words of a URL
+# route or a form field, where a label needs a phrase ("Cancel" may just close a dialog,
+# while ``/orders/7/cancel`` cancels an order).
+
+#: A write whose route or fields say one of these is ``irreversible``.
+WRITE_IRREVERSIBLE = frozenset(
+    {
+        "buy",
+        "purchase",
+        "pay",
+        "payment",
+        "checkout",
+        "order",
+        "send",
+        "delete",
+        "remove",
+        "cancel",
+        "cancellation",
+        "book",
+        "booking",
+        "reserve",
+        "reservation",
+        "confirm",
+        "transfer",
+    }
+)
+#: A GET whose URL says one of these is a write (a link that deletes, logs out...).
+DESTRUCTIVE_GET = frozenset({"delete", "remove", "cancel", "logout", "signout", "unsubscribe"})
+#: Query or form keys whose values are a search's words, not a command.
+SEARCH_KEYS = frozenset({"q", "query", "search", "s", "term", "terms", "keyword", "keywords"})
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def request_words(text: str) -> set[str]:
+    """The words of a URL path, a field name or a short value, lowercased: camelCase,
+    snake_case and kebab-case split (``cancelOrder`` -> cancel, order), plurals and
+    adjacent pairs joined too (``log-out`` -> logout, ``orders`` -> order)."""
+    tokens = [t for t in _NON_WORD.split(_CAMEL.sub(" ", text).lower()) if t]
+    words = set(tokens)
+    words |= {t[:-1] for t in tokens if len(t) > 3 and t.endswith("s")}
+    words |= {a + b for a, b in itertools.pairwise(tokens)}
+    return words
+
+
+def _query_words(query: str) -> set[str]:
+    words: set[str] = set()
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        words |= request_words(key)
+        if key.lower() not in SEARCH_KEYS and len(value.split()) <= 3:
+            words |= request_words(value)
+    return words
+
+
+def url_write_risk(url: str) -> Risk | None:
+    """What a GET of ``url`` risks: ``None`` (a read) unless its path or query says
+    delete, remove, cancel, log out or unsubscribe; then ``irreversible`` when it says an
+    irreversible word (delete, cancel, remove...), else ``state_changing``.
+
+    Search words (``?q=cancel``) and free text (a value of more than three words) are not
+    read as commands; nor is the host."""
+    parts = urlsplit(url)
+    words = request_words(unquote(parts.path)) | _query_words(parts.query)
+    if not words & DESTRUCTIVE_GET:
+        return None
+    return Risk.IRREVERSIBLE if words & WRITE_IRREVERSIBLE else Risk.STATE_CHANGING
+
+
 _ACTIVATABLE = {"clickable", "button", "link", "menuitem", "tab", "option", "switch"}
 
 
@@ -666,28 +745,48 @@ def _element_risk(element: Element) -> Risk:
     return infer_name_risk(element.role, element.name) or Risk.SAFE
 
 
+#: Form fields: clicking one only focuses or toggles it on the page. Their risk (the form's
+#: submit risk, from observe.js) is what ``press("Enter")`` on them would submit.
+_FIELD_ROLES = frozenset(
+    {"textbox", "searchbox", "spinbutton", "combobox", "listbox", "slider", "checkbox", "radio"}
+)
+#: Keys that submit the focused field's form or activate the focused control.
+_SUBMIT_KEYS = frozenset({"Enter", "NumpadEnter"})
+_ACTIVATE_KEYS = frozenset({"Space", " "})
+
+
 def assign_risk(action: Action, observation: Observation | None) -> Action:
     """Return ``action`` with its risk judged from the page.
 
     A click takes its element's risk (the page's ``data-risk``, the browser env's form
-    inference, or else the name); ``press("Enter")`` takes the focused or targeted field's
-    risk (it submits the form). Typing, selecting, hovering, scrolling, navigating and
-    stopping are safe.
+    inference, or else the name), except on a form field (a textbox, a list, a checkbox
+    or radio...): clicking that is safe. A key press that holds Enter (``Enter``,
+    ``NumpadEnter``, ``Shift+Enter``...) takes the focused or targeted field's risk (it
+    submits the form), and Space an activatable control's. ``goto`` a URL that says
+    delete, remove or cancel is irreversible, one that says log out or unsubscribe
+    state-changing (:func:`url_write_risk`). Typing, selecting, hovering, scrolling,
+    other navigation and stopping are safe. The write firewall holds what a wrong label
+    would let through; these labels are the gate's prior.
     """
     kind = action.kind
     if kind is ActionKind.CLICK:
         element = observation.element(action.target) if observation and action.target else None
         if element is None:
             return action
+        if element.role in _FIELD_ROLES:
+            return action.with_risk(Risk.SAFE)
         return action.with_risk(_element_risk(element))
     if kind is ActionKind.PRESS and observation is not None:
-        key = (action.value or "").split("+")[-1]
+        value = action.value or ""
+        keys = {value} if value == "+" else set(value.split("+"))
         target = action.target or observation.focused
         element = observation.element(target) if target else None
-        submits = key == "Enter" or (
-            key in ("Space", " ") and element is not None and element.role in _ACTIVATABLE
+        submits = bool(keys & _SUBMIT_KEYS) or (
+            bool(keys & _ACTIVATE_KEYS) and element is not None and element.role in _ACTIVATABLE
         )
         if element is not None and submits:
             return action.with_risk(_element_risk(element))
         return action.with_risk(Risk.SAFE)
+    if kind is ActionKind.GOTO:
+        return action.with_risk(url_write_risk(action.value or "") or Risk.SAFE)
     return action.with_risk(Risk.SAFE)

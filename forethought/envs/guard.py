@@ -1,4 +1,8 @@
-"""The navigation guard: requests and navigations outside a task's origins are blocked."""
+"""The navigation guard: requests and navigations outside a task's origins are blocked.
+
+It rules on requests in the route handler of :class:`~forethought.envs.firewall.WriteFirewall`
+(which installs both), and on what ``goto`` may open (:meth:`NavigationGuard.refuse_goto`).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,13 @@ __all__ = ["NavigationGuard", "origin_of"]
 log = logging.getLogger(__name__)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-#: Schemes that never leave the machine.
-_LOCAL_SCHEMES = {"data", "blob", "about", "javascript", "chrome-error"}
+#: Schemes of requests that never leave the machine (a page's inline image, its own blob,
+#: a blank frame, Chromium's error page). Not for ``goto``: see ``refuse_goto``.
+_LOCAL_SCHEMES = {"data", "blob", "about", "chrome-error"}
+#: What ``goto`` may open: these schemes on the allowed origins (file: under an allowed
+#: prefix), and these pages.
+_GOTO_SCHEMES = {"http", "https", "file"}
+_GOTO_PAGES = {"about:blank"}
 
 
 def origin_of(url: str) -> str:
@@ -78,8 +87,9 @@ class NavigationGuard:
     """Blocks every request whose URL is outside ``allowed`` and logs it in ``blocked``.
 
     Entries are origins (``http://127.0.0.1:8000``, ``https://*.example.com``) or, for
-    local files, URL prefixes (``file:///srv/tasks/``). Main-frame navigations are aborted
-    as ``aborted`` so the page stays where it was; other requests as ``blockedbyclient``.
+    local files, URL prefixes (``file:///srv/tasks/``). Main-frame navigations (a new
+    tab's too) are aborted as ``aborted`` so the page stays where it was; other requests
+    as ``blockedbyclient``.
     """
 
     allowed: list[str]
@@ -87,26 +97,57 @@ class NavigationGuard:
 
     def __post_init__(self) -> None:
         self._rules = [_Rule.parse(entry) for entry in self.allowed]
+        self._what: dict[str, str] = {}
 
     def allows(self, url: str) -> bool:
+        """Whether a request to ``url`` may leave (or stay on) the machine."""
         scheme = urlsplit(url).scheme.lower()
         if scheme in _LOCAL_SCHEMES:
             return True
         return any(rule.allows(url) for rule in self._rules)
 
+    def refuse_goto(self, url: str) -> str | None:
+        """Why ``goto(url)`` may not even be tried, or ``None``: it may open http(s) and
+        file: URLs (then :meth:`allows` rules on the origin) and ``about:blank``, never a
+        ``javascript:``, ``data:``, ``view-source:``, ``blob:`` or ``chrome:`` URL."""
+        if url in _GOTO_PAGES:
+            return None
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in _GOTO_SCHEMES:
+            return None
+        shown = url if len(url) <= 60 else url[:59] + "…"
+        allowed = ", ".join(self.allowed) or "none"
+        what = f"a {scheme}: URL" if scheme else "a relative URL on this page"
+        return (
+            f"goto({shown}) refused: {what} cannot be opened; goto opens only http(s) "
+            f"pages on the allowed origins ({allowed}) and about:blank"
+        )
+
     def explain(self, url: str) -> str:
         allowed = ", ".join(self.allowed) or "none"
-        return f"blocked navigation to {url} (outside the allowed origins: {allowed})"
+        what = self._what.get(url, "navigation")
+        return f"blocked {what} to {url} (outside the allowed origins: {allowed})"
 
-    def record(self, url: str) -> None:
+    def record(self, url: str, what: str = "navigation") -> None:
+        """Log a block: ``what`` names it in :meth:`explain` (``navigation``, ``a new
+        tab's navigation``, ``a WebSocket``, ``a redirect``)."""
+        self._what[url] = what
         self.blocked.append(url)
         log.info("%s", self.explain(url))
 
     async def install(self, context: BrowserContext) -> None:
-        await context.route(lambda url: not self.allows(url), self._handle)
+        """Guard ``context`` on its own (the browser env installs it through its
+        :class:`~forethought.envs.firewall.WriteFirewall` instead)."""
+        await context.route(lambda url: not self.allows(url), self.handle)
 
-    async def _handle(self, route: Route) -> None:
+    async def handle(self, route: Route) -> None:
+        """Record and abort a request this guard does not allow."""
         request = route.request
-        self.record(request.url)
-        main_frame = request.is_navigation_request() and request.frame.parent_frame is None
+        main_frame, popup = request.is_navigation_request(), False
+        if main_frame:
+            try:
+                main_frame = request.frame.parent_frame is None
+            except Exception:  # a new tab's first navigation: its frame does not exist yet
+                popup = True
+        self.record(request.url, "a new tab's navigation" if popup else "navigation")
         await route.abort("aborted" if main_frame else "blockedbyclient")

@@ -161,6 +161,15 @@
     return risk;
   }
 
+  // Form fields: Enter in any of them submits the form (implicit submission, or the
+  // page's own key handler), so each carries its form's submit risk. A click on a field
+  // is safe all the same: the grammar's ``assign_risk`` keeps this risk for Enter.
+  const NOT_FIELDS = new Set(["hidden", "submit", "image", "button", "reset", "file", "color"]);
+  function isField(el) {
+    if (el.tagName === "SELECT" || el.tagName === "TEXTAREA") return true;
+    return el.tagName === "INPUT" && !NOT_FIELDS.has((el.getAttribute("type") || "text").toLowerCase());
+  }
+
   function riskOf(el, role, name) {
     const own = el.getAttribute("data-risk");
     if (own) return own;
@@ -168,6 +177,7 @@
       const holder = el.parentElement && el.parentElement.closest("[data-risk]:not(form)");
       if (holder) return holder.getAttribute("data-risk");
     }
+    if (el.form && isField(el)) return submitterRisk(el.form);
     const tag = el.tagName;
     const type = (el.getAttribute("type") || "").toLowerCase();
     const isSubmit = (tag === "BUTTON" && (type === "" || type === "submit")) ||
@@ -177,9 +187,6 @@
       const formRisk = el.form.getAttribute("data-risk") ||
         (method === "post" ? "state_changing" : null);
       return maxRisk(formRisk, nameRisk(role, name));
-    }
-    if ((role === "textbox" || role === "searchbox") && el.form && tag === "INPUT") {
-      return submitterRisk(el.form);
     }
     return nameRisk(role, name);
   }
