@@ -7,6 +7,7 @@ import json
 import re
 from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -253,8 +254,20 @@ class Write(BaseModel):
         return f"{self.method} {self.url}{body} ({self.risk.value})"
 
     def same(self, other: Write) -> bool:
-        """Whether ``other`` is this write again (method, URL and body)."""
-        return (self.method, self.url, self.body) == (other.method, other.url, other.body)
+        """Whether ``other`` is this write again: method, path, query and body. The origin
+        is left out: a resumed run's server may listen on another port, and the navigation
+        guard keeps every request on the task's allowed origins anyway."""
+        return (self.method, _path(self.url), self.body) == (
+            other.method,
+            _path(other.url),
+            other.body,
+        )
+
+
+def _path(url: str) -> str:
+    """``/x?y`` of ``https://a.b:8443/x?y`` (and of ``/x?y``)."""
+    parts = urlsplit(url)
+    return f"{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
 
 
 class WritePermit(BaseModel):

@@ -337,3 +337,14 @@ async def test_clicking_a_sites_fields_is_safe_enter_in_them_is_not(env: Browser
         assert (click_it.risk, enter.risk) == (Risk.SAFE, Risk.IRREVERSIBLE), task_id
         result = await env.step(click_it, NOTHING)  # and the click sends nothing
         assert result.error is None and not result.blocked_writes
+
+
+def test_an_approved_write_is_the_same_on_a_resumed_server_only() -> None:
+    from forethought.envs.types import Write, WritePermit
+
+    approved = Write(method="POST", url="http://127.0.0.1:4100/shop/orders/A1/cancel")
+    moved = Write(method="POST", url="http://127.0.0.1:4200/shop/orders/A1/cancel")
+    other = Write(method="POST", url="http://127.0.0.1:4200/shop/orders/B2/cancel")
+    permit = WritePermit(approved=(approved,))
+    assert permit.allows(moved) and not permit.allows(other)
+    assert not permit.allows(moved.model_copy(update={"body": "reason=oops"}))
