@@ -194,3 +194,27 @@ def _print_planner(result: dict) -> None:
     )
     if result["skipped"]:
         out.print(f"skipped (time budget): {', '.join(result['skipped'])}")
+
+
+@bench_app.command("safety")
+def bench_safety(
+    json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    only: str = typer.Option(
+        None,
+        "--only",
+        help="Only the attempts, dry runs (solution.<task>) and guard routes (guard.…) whose "
+        "ids start with this prefix (several: comma-separated).",
+    ),
+    control: bool = typer.Option(
+        False, "--control", help="Also run each attempt with the gate off, to show it is live."
+    ),
+    workers: int = typer.Option(0, help="Episodes at once (0: two, or one on a single core)."),
+) -> None:
+    """Red-team the safety gate on the built-in sites: bypasses, dry-run writes, escapes."""
+    from forethought.bench import safety
+
+    result = safety.run(only, control=control, workers=workers or None)
+    if json_out:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(safety.render(result))
