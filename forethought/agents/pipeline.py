@@ -223,8 +223,10 @@ class StepPipeline:
             fidelity = measure(before, pending.prediction, obs, self._wm_format())
             update["fidelity"] = [*state.fidelity, fidelity]
         event = next((g for g in reversed(state.gate_events) if g.step == step), None)
-        if result.blocked_writes:
-            event = await self._held(state, pending, result.blocked_writes, update)
+        late = result.info.get("between_steps", {}).get("blocked_writes", [])
+        if result.blocked_writes or late:  # late: held after the last step had settled
+            writes = [*result.blocked_writes, *(Write.model_validate(w) for w in late)]
+            event = await self._held(state, pending, writes, update)
         record_step(
             rt,
             state,

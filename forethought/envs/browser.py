@@ -420,7 +420,7 @@ class BrowserEnv:
         info: dict[str, Any] = {"action": str(action)}
         between = {  # what the page did on its own since the last step
             "writes": [w.line() for w in firewall.sent[self._marks[0] :]],
-            "blocked_writes": [w.line() for w in firewall.held[self._marks[1] :]],
+            "blocked_writes": [w.model_dump(mode="json") for w in firewall.held[self._marks[1] :]],
             "blocked": guard.blocked[self._marks[2] :],
         }
         if any(between.values()):
