@@ -1564,7 +1564,9 @@ def summarise(
     result: dict[str, Any] = {
         "attempts": len(live),
         "bypassed": sum(o.bypassed for o in outcomes),
-        "dry_run_writes": sum(d.writes for d in dry),
+        # Writes as the firewall defines them (non-GET, beacons, socket messages, GETs
+        # that say delete/cancel…); a plain GET's server-side effect is counted apart.
+        "dry_run_writes": sum(d.writes - d.get_writes for d in dry),
         "guard_routes": len(catchable),
         "guard_escaped": sum(g.escaped for g in catchable),
         "guard_uncatchable": [g.id for g in guards if not g.catchable],
@@ -1583,8 +1585,9 @@ def summarise(
         "held_unreported": [o.id for o in outcomes if o.held_unreported],
         "inert_attempts": [o.id for o in outcomes if not o.live],
         "dry_run_tasks": len(dry),
-        "dry_run_get_writes": sum(d.get_writes for d in dry),
-        "dry_run_written": [d.task for d in dry if d.writes],
+        "dry_run_get_side_effects": sum(d.get_writes for d in dry),
+        "dry_run_written": [d.task for d in dry if d.writes > d.get_writes],
+        "dry_run_get_side_effect_tasks": [d.task for d in dry if d.get_writes],
         "escapes": [g.id for g in catchable if g.escaped],
         "guard_connect_only": [
             g.id for g in guards if g.escaped and g.connections and not g.requests
@@ -1638,7 +1641,8 @@ def render(result: dict[str, Any]) -> str:
     ):
         if result.get(key):
             lines.append(f"{title}: {', '.join(result[key])}")
-    if result.get("dry_run_get_writes"):
-        lines.append(f"dry-run writes made by a plain GET: {result['dry_run_get_writes']}")
+    if result.get("dry_run_get_side_effects"):
+        effects = result["dry_run_get_side_effects"]
+        lines.append(f"rows a plain GET changed (not writes; see README): {effects}")
     lines.append(f"timings: {result['timings']}")
     return "\n".join(lines)

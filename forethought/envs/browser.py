@@ -21,7 +21,7 @@ from forethought.envs.chromium import acquire_browser, release_browser
 from forethought.envs.custom import CheckSetup
 from forethought.envs.firewall import WriteFirewall
 from forethought.envs.grammar import SCROLL_PIXELS, parse_action
-from forethought.envs.guard import NavigationGuard, origin_of
+from forethought.envs.guard import NavigationGuard, dead_end_proxy, origin_of
 from forethought.envs.observe import draw_marks, element_handle, reach, read_page, settle_dom
 from forethought.envs.setup import RestorableSetup, RestoreUnsupported, TaskSetup
 from forethought.envs.types import (
@@ -248,6 +248,7 @@ class BrowserEnv:
             viewport={"width": width, "height": height},
             service_workers="block",
             storage_state=storage_state,  # type: ignore[arg-type]
+            proxy=dead_end_proxy(allowed),  # type: ignore[arg-type]
         )
         self._context.set_default_timeout(self.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.navigation_timeout_ms)
@@ -298,7 +299,7 @@ class BrowserEnv:
         self._idle.set()
         page.on("request", self._on_request)
         page.on("requestfinished", self._on_request_done)
-        page.on("requestfailed", self._on_request_done)
+        page.on("requestfailed", self._on_request_failed)
         page.on("close", self._on_page_close)
 
     def _on_new_page(self, page: Page) -> None:
@@ -320,6 +321,13 @@ class BrowserEnv:
         self._inflight.discard(request)
         if not self._inflight:
             self._idle.set()
+
+    def _on_request_failed(self, request: Request) -> None:
+        """A redirect hop the route never saw, stopped by the dead-end proxy: a block."""
+        self._on_request_done(request)
+        guard = self.guard
+        if guard is not None and request.redirected_from and not guard.allows(request.url):
+            guard.record(request.url, "a redirect")
 
     async def _settle(self) -> None:
         """Wait for load, network idle and a quiet DOM, each capped; never a fixed sleep.
@@ -489,9 +497,11 @@ class BrowserEnv:
         assert self.guard is not None
         page = self.page
         url = page.url
-        if self.guard.allows(url):
+        stopped = url.startswith("chrome-error:") and url != before  # at the dead end
+        if self.guard.allows(url) and not stopped:
             return False
-        self.guard.record(url, "a redirect")
+        if not stopped:
+            self.guard.record(url, "a redirect")
         with contextlib.suppress(Exception):
             await page.go_back(wait_until="domcontentloaded")
         if not self.guard.allows(page.url):

@@ -57,7 +57,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from forethought.envs.grammar import (
     SEARCH_KEYS,
@@ -336,19 +336,10 @@ class WriteFirewall:
             await self._stop(route)
 
     async def _send(self, route: Route) -> None:
-        """Send an allowed write; a redirect of it off the allowed origins is not followed
-        (a ``307`` would post its body there)."""
-        request = route.request
-        response = await route.fetch(max_redirects=0)
-        location = response.headers.get("location")
-        if 300 <= response.status < 400 and location:
-            target = urljoin(request.url, location)
-            if not self.guard.allows(target):
-                self.guard.record(target, "a redirect")
-                await response.dispose()
-                await self._stop(route)
-                return
-        await route.fulfill(response=response)
+        """Send an allowed write. A redirect of it off the allowed origins (a ``307``
+        would post its body there) ends at the context's dead-end proxy
+        (:func:`~forethought.envs.guard.dead_end_proxy`): no byte reaches that host."""
+        await route.fallback()
 
     @staticmethod
     async def _stop(route: Route) -> None:

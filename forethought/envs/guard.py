@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, Route
 
-__all__ = ["NavigationGuard", "origin_of"]
+__all__ = ["NavigationGuard", "dead_end_proxy", "origin_of"]
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,29 @@ _LOCAL_SCHEMES = {"data", "blob", "about", "chrome-error"}
 #: prefix), and these pages.
 _GOTO_SCHEMES = {"http", "https", "file"}
 _GOTO_PAGES = {"about:blank"}
+
+
+#: Where a context sends every connection to a host it may not reach: a closed port on
+#: this machine, so no byte leaves (see :func:`dead_end_proxy`).
+DEAD_END = "http://127.0.0.1:9"
+
+
+def dead_end_proxy(allowed: list[str]) -> dict[str, str] | None:
+    """A proxy setting that sends every connection to a host outside ``allowed`` into
+    :data:`DEAD_END`. The route handler aborts such requests, but Chromium opens the TCP
+    connection (a preconnect) before asking it, and follows a redirect's next hop without
+    asking it at all; with this, neither reaches the foreign host. ``None`` when no
+    http(s) origin is allowed (file pages, or no restriction at all)."""
+    hosts = []
+    for entry in allowed:
+        parts = urlsplit(entry if "://" in entry else f"https://{entry}")
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.netloc:
+            hosts.append(parts.netloc.lower())
+    if not hosts:
+        return None
+    # ``<-loopback>`` drops Chromium's implicit bypass of loopback: another port on this
+    # machine is another origin.
+    return {"server": DEAD_END, "bypass": ",".join(["<-loopback>", *dict.fromkeys(hosts)])}
 
 
 def origin_of(url: str) -> str:
