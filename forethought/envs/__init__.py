@@ -6,11 +6,14 @@ from forethought.envs.types import (
     CheckSpec,
     Element,
     Environment,
+    FirewalledEnvironment,
     Observation,
     Risk,
     StepResult,
     Task,
     Verdict,
+    Write,
+    WritePermit,
 )
 
 __all__ = [
@@ -19,9 +22,12 @@ __all__ = [
     "CheckSpec",
     "Element",
     "Environment",
+    "FirewalledEnvironment",
     "Observation",
     "Risk",
     "StepResult",
     "Task",
     "Verdict",
+    "Write",
+    "WritePermit",
 ]
