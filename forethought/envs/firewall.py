@@ -31,14 +31,13 @@ write allowed: it is the harness's work, not the agent's. The firewall cannot se
 
 - GET requests with side effects whose URLs do not say so (``/orders?id=7&go=1``), and
   what a server does when a page loads;
-- where a server redirects a request: the route sees only the first URL of a chain. An
-  allowed write is sent by the firewall itself, and a redirect of it off the allowed
-  origins is not followed; but a GET's redirects, and the hops after a write's first,
-  are followed unseen (the environment catches a page that lands outside the allowed
-  origins and goes back, after the fact);
+- where a server redirects a request: the route sees only the first URL of a chain.
+  The hops are not checked here; a hop to a host outside the allowed origins ends at the
+  context's dead-end proxy (:func:`~forethought.envs.guard.dead_end_proxy`), which also
+  stops Chromium's preconnects, and the environment records it and goes back;
 - requests made by service workers (the context blocks service workers), and browser
-  traffic outside a page (Chromium's own, turned down by its launch flags; DNS look-ups,
-  connections opened ahead of a request by ``<link rel=preconnect>``);
+  traffic outside a page (Chromium's own, turned down by its launch flags; DNS look-ups;
+  connections opened ahead of a request to an allowed host);
 - anything outside the browser: the harness's own calls, other processes.
 
 It errs the other way too: a POST that only reads (a GraphQL query, a search form
