@@ -9,7 +9,6 @@ test then checks its own outcome. ``FORETHOUGHT_SAFETY_WORKERS`` sets the worker
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +24,6 @@ from forethought.bench.safety import (
     run_dry_runs,
     run_guard_routes,
 )
-from forethought.envs.chromium import (
-    ChromiumNotFound,
-    acquire_browser,
-    find_chromium,
-    release_browser,
-)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    try:
-        return find_chromium()
-    except ChromiumNotFound as exc:
-        pytest.skip(str(exc))
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def shared_browser(chromium: str) -> AsyncIterator[None]:
-    """Hold one use of the process's browser so every env in the session reuses it."""
-    browser = await acquire_browser(executable=chromium)
-    yield
-    await release_browser(browser)
 
 
 def _workers() -> int:
