@@ -11,7 +11,6 @@ from forethought.envs.types import Observation, Risk, Write
 from tests.agents.fake_env import (
     DELETE_WRITE,
     PAGES,
-    TASK,
     FirewalledFakeEnvs,
     TableWorldModel,
     page,
@@ -110,7 +109,3 @@ async def test_speculation_takes_the_risk_from_the_real_page(runs_home):
     assert result.speculative_actions >= 1  # it did follow the imagined path to the draft
     assert "click(4)" not in s.executed  # but not into the delete the imagined page called safe
     assert ("irreversible", "denied") in decisions(result)
-
-
-def test_the_task_is_the_fake_delete() -> None:
-    assert TASK.id == "fake.delete"
