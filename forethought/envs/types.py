@@ -155,6 +155,9 @@ class Observation(BaseModel):
     #: The open modal that hides the rest of the page, as ``role "name"`` (e.g.
     #: ``dialog "Join our newsletter"``); ``elements`` then hold only its contents.
     modal: str | None = None
+    #: What the agent did so far, one line per action with its effect (the loop sets it;
+    #: the policy shows it after the page). Not part of :attr:`key`.
+    memory: list[str] = Field(default_factory=list)
 
     @property
     def tree(self) -> str:
