@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from forethought.bench.planner import PageSpec, open_pages
-from forethought.envs.grammar import ActionParseError, parse_action
+from forethought.envs.parse import ActionParseError, parse_action
 from forethought.envs.types import Action, ActionKind, Observation
 from forethought.settings import DEFAULT_MODEL, TEST_MODEL
 from forethought.worldmodel.client import LLMClient

@@ -42,6 +42,7 @@ from forethought.agents.trace import RESULT, TraceWriter, new_run_id, read_trace
 from forethought.envs.factory import EnvFactory, SuiteEnvs
 from forethought.envs.types import Environment, Observation, ResumableEnvironment, Task, Verdict
 from forethought.settings import __version__
+from forethought.worldmodel.client import logging_calls
 from forethought.worldmodel.fidelity import element_f1
 
 #: How a person answers an approval request (``ask`` mode): True runs the action.
@@ -127,7 +128,8 @@ async def run_episode(
         drive = _Driver(rt, run_id, approver)
         state: LoopState | None = None
         try:
-            state, waiting = await drive.run(obs, resume and not restarted, answer)
+            with logging_calls(trace.calls):
+                state, waiting = await drive.run(obs, resume and not restarted, answer)
             verdict = None if waiting else await _evaluate(env, state.answer)
         except asyncio.CancelledError:
             last = state or drive.last or LoopState(obs=kept(obs))
@@ -222,7 +224,9 @@ class _Driver:
         last = self.rt.intents.last_step()
         if last is not None and last >= step:
             step = last + 1  # that action was attempted: never repeat it
-        update = {"obs": kept(obs), "step": step, "pending": None, "continuation": []}
+        reopened = kept(obs).model_copy(update={"memory": saved.history})
+        # (the world may have moved meanwhile: what was tried on a page may be tried again)
+        update = {"obs": reopened, "step": step, "pending": None, "continuation": [], "tried": {}}
         await graph.aupdate_state(self.cfg, update, as_node="act")
         return None
 

@@ -17,6 +17,7 @@ as a ``blocked_write`` gate event and learns those writes for the next ruling.
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -27,11 +28,13 @@ from langgraph.types import interrupt
 
 from forethought.agents.events import Acted, GateRuled, Planned, Planning, Searched, Speculated
 from forethought.agents.gate import effective, permit, rule
+from forethought.agents.memory import memory_line, remember
 from forethought.agents.recording import (
     candidate_record,
     describe_state,
     imagined_text,
     record_step,
+    rejections,
     save_browser,
 )
 from forethought.agents.result import ApprovalRequest, CandidateRecord, GateDecision, GateEvent
@@ -44,7 +47,7 @@ from forethought.agents.state import (
     kept,
     write_key,
 )
-from forethought.envs.grammar import assign_risk
+from forethought.envs.risk import assign_risk
 from forethought.envs.types import (
     Action,
     ActionKind,
@@ -80,7 +83,8 @@ class StepPipeline:
         # The risk comes from the real page (and what the action was seen to send there),
         # never from the imagined page's labels.
         action = _as_seen(state, assign_risk(nxt.action, state.obs))
-        if not self._continues(state.obs, nxt, action):
+        tried = action.key in state.tried.get(state.obs.key, ())
+        if tried or not self._continues(state.obs, nxt, action):
             return {"pending": None, "continuation": []}
         await self.rt.emit(Speculated(step=state.step, action=str(action)))
         return {
@@ -211,22 +215,24 @@ class StepPipeline:
         rt.intents.done(step, action)
         rt.last_action = action
         obs = kept(result.observation)
-        # An action that changed nothing is not proposed again on the same page.
-        unchanged = obs.key == before.key and action.kind is not ActionKind.STOP
-        update: Update = {
-            "obs": obs,
-            "step": step + 1,
-            "refused": [action.key] if unchanged else [],
-        }
+        error = result.error or obs.error
+        history = remember(state.history, memory_line(action, before, obs, error))
+        obs = obs.model_copy(update={"memory": history})
+        update: Update = {"obs": obs, "step": step + 1, "refused": [], "history": history}
         fidelity = None
         if pending.prediction is not None:
             fidelity = measure(before, pending.prediction, obs, self._wm_format())
             update["fidelity"] = [*state.fidelity, fidelity]
         event = next((g for g in reversed(state.gate_events) if g.step == step), None)
         late = result.info.get("between_steps", {}).get("blocked_writes", [])
+        noop = action.kind is not ActionKind.STOP and bool(error or obs.key == before.key)
         if result.blocked_writes or late:  # late: held after the last step had settled
             writes = [*result.blocked_writes, *(Write.model_validate(w) for w in late)]
             event = await self._held(state, pending, writes, update)
+            if noop:  # the gate's doing, not the page's: skipped once, then ruled on again
+                update["refused"] = [action.key]
+        elif action.kind is not ActionKind.STOP:  # not again while this page stays the same
+            self._ban(state, before, action, update)
         record_step(
             rt,
             state,
@@ -277,11 +283,27 @@ class StepPipeline:
         await self.rt.emit(GateRuled(**event.model_dump()))
         return event
 
+    def _ban(self, state: LoopState, page: Observation, action: Action, update: Update) -> None:
+        """Record ``action`` as tried on ``page``."""
+        banned = state.tried.get(page.key, [])
+        if action.key in banned:  # already: nothing new to plan around
+            return
+        update["tried"] = {**state.tried, page.key: [*banned, action.key]}
+        # The memo's proposals predate the ban; so does the search tree, if its next root
+        # is this same page.
+        self.rt.memo.clear()
+        if update["obs"].key == page.key:
+            self.rt.tree = None
+
     # --- helpers -------------------------------------------------------------------------
+
+    def _policy(self, state: LoopState) -> _Filtered:
+        """The policy, minus what the gate refused here and what each page has tried."""
+        return _Filtered(self.rt.roles.policy, set(state.refused), state.tried)
 
     async def _react(self, state: LoopState) -> _Choice:
         """The policy's first proposal, unimagined (the gate imagines risky ones)."""
-        policy = _Filtered(self.rt.roles.policy, set(state.refused))
+        policy = self._policy(state)
         proposals, cost = await policy.propose(self.rt.goal, state.obs, 1)
         candidates = [
             CandidateRecord(action=str(a), risk=a.risk.value, prior=p) for a, p in proposals
@@ -297,7 +319,7 @@ class StepPipeline:
         decision = await plan(
             rt.goal,
             obs,
-            _Filtered(rt.roles.policy, set(state.refused)),
+            self._policy(state),
             rt.imagining,
             rt.imagining,
             options,
@@ -340,8 +362,7 @@ class StepPipeline:
         return element_f1(nxt.expect.elements, obs.elements) >= self.rt.config.speculate_threshold
 
     def _rejected(self, obs: Observation) -> list[str]:
-        rejected_on = getattr(self.rt.roles.policy, "rejected_on", None)
-        return [r.text for r in rejected_on(obs)] if rejected_on else []
+        return [r.text for r in rejections(self.rt.roles.policy, obs)]
 
     def _wm_format(self) -> WMFormat:
         return WMFormat(getattr(self.rt.roles.world_model, "format", WMFormat.DIFF))
@@ -361,16 +382,22 @@ class _Choice:
 
 
 class _Filtered:
-    """The policy, minus the actions the gate refused on this page."""
+    """The policy, minus the actions the gate refused on this page and, on any page,
+    the actions that changed nothing there (``tried``, by ``Observation.key``)."""
 
-    def __init__(self, inner: Any, refused: set[str]) -> None:
-        self.inner, self.refused = inner, refused
+    def __init__(self, inner: Any, refused: set[str], tried: dict[str, list[str]]) -> None:
+        self.inner, self.refused, self.tried = inner, refused, tried
 
     async def propose(
         self, goal: str, state: Observation, k: int
     ) -> tuple[list[tuple[Action, float]], Cost]:
-        proposals, cost = await self.inner.propose(goal, state, k + len(self.refused))
-        kept = [(a, p) for a, p in proposals if a.key not in self.refused][:k]
+        banned = self.refused.union(self.tried.get(state.key, ()))
+        if banned and "avoid" in inspect.signature(self.inner.propose).parameters:
+            # (a policy that can leave them out of its constraint is told what they are)
+            proposals, cost = await self.inner.propose(goal, state, k, avoid=banned)
+        else:
+            proposals, cost = await self.inner.propose(goal, state, k + len(banned))
+        kept = [(a, p) for a, p in proposals if a.key not in banned][:k]
         return kept, cost
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from forethought.agents.result import CandidateRecord, GateEvent, StepRecord
-from forethought.envs.types import Action, Observation, ResumableEnvironment
+from forethought.envs import ActionParseError, parse_action
+from forethought.envs.types import Action, Element, Observation, ResumableEnvironment
 from forethought.planner import Candidate, SearchTree
 from forethought.worldmodel.fidelity import Fidelity
+from forethought.worldmodel.policy import Rejection
 from forethought.worldmodel.predictions import describe_change
 
 if TYPE_CHECKING:
@@ -43,6 +46,32 @@ def candidate_record(
     )
 
 
+def rejections(policy: object, obs: Observation) -> list[Rejection]:
+    """What the policy's last proposal on ``obs`` rejected (a policy that keeps no
+    rejections, like a plugged-in one, has none)."""
+    rejected_on = getattr(policy, "rejected_on", None)
+    return list(rejected_on(obs)) if rejected_on else []
+
+
+def action_target(text: str, obs: Observation | None = None) -> str | None:
+    """The element id an action's text targets, if it reads as an action."""
+    try:
+        return parse_action(text, obs).target
+    except ActionParseError:
+        return None
+
+
+def named_elements(obs: Observation, actions: Iterable[str | None]) -> list[Element]:
+    """The elements of ``obs`` that ``actions`` target, once each, in order."""
+    found: dict[str, Element] = {}
+    for text in actions:
+        target = action_target(text, obs) if text else None
+        element = obs.element(target) if target is not None else None
+        if element is not None and element.id not in found:
+            found[element.id] = element.model_copy(update={"depth": 0})
+    return list(found.values())
+
+
 def record_step(
     rt: Runtime,
     state: LoopState,
@@ -57,6 +86,9 @@ def record_step(
     """Append the step (executed, or refused by the gate) to the trace."""
     obs, action = state.obs, pending.action
     acting = (time.perf_counter() - started) if started is not None else 0.0
+    # A speculative step proposed nothing here: older rejections on this page are not its.
+    rejected = [] if pending.speculative else rejections(rt.roles.policy, obs)
+    texts = [str(action), *(c.action for c in pending.candidates), *(r.text for r in rejected)]
     rt.trace.append_step(
         StepRecord(
             step=state.step,
@@ -76,6 +108,9 @@ def record_step(
             usage=pending.cost,
             seconds=pending.plan_seconds + acting,
             tree_file=pending.tree_file,
+            rejected=rejected,
+            elements=named_elements(obs, texts),
+            calls=rt.trace.calls.claim(),
         )
     )
 

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from forethought.envs.types import Write
+from forethought.envs.types import Element, Write
 from forethought.planner import Cost
 from forethought.worldmodel.fidelity import Fidelity
+from forethought.worldmodel.policy import Rejection
 
 
 class GateDecision(StrEnum):
@@ -113,6 +114,34 @@ class StepRecord(BaseModel):
     usage: Usage = Field(default_factory=Cost)
     seconds: float = 0.0
     tree_file: str | None = None
+    #: What the policy proposed on this page that was not a valid action, and why.
+    rejected: list[Rejection] = Field(default_factory=list)
+    #: The page's elements that the step's actions name, as the page showed them.
+    elements: list[Element] = Field(default_factory=list)
+    #: The ids of the step's LLM calls in the trace's ``calls.jsonl``.
+    calls: list[int] = Field(default_factory=list)
+
+
+class PromptMessage(BaseModel):
+    """One message of a call's prompt: its paragraphs, by the hash they are stored under."""
+
+    role: str
+    blocks: list[str]
+
+
+class CallRecord(BaseModel):
+    """One LLM call of an episode: what a role saw (its prompt) and said."""
+
+    id: int
+    step: int
+    role: str
+    prompt: list[PromptMessage] = Field(default_factory=list)
+    reply: str = ""
+    #: What the role read from the reply (JSON), if it could.
+    parsed: Any = None
+    error: str | None = None
+    usage: Usage = Field(default_factory=Cost)
+    cached: bool = False
 
 
 class EpisodeResult(BaseModel):

@@ -93,6 +93,8 @@ class Runtime:
         return self.env.goal or self.task.goal
 
     async def emit(self, event: Event) -> None:
+        """Reports ``event``; the LLM calls that follow belong to its step in the trace."""
+        self.trace.calls.step = event.step
         if self.events is None:
             return
         result = self.events(event)

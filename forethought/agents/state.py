@@ -82,8 +82,14 @@ class LoopState(BaseModel):
     obs: Observation
     pending: Pending | None = None
     continuation: list[ImaginedStep] = Field(default_factory=list)
-    #: Action keys not to propose again on this page (refused by the gate, or no-ops).
+    #: Action keys the gate refused on this page (forgotten once an action runs).
     refused: list[str] = Field(default_factory=list)
+    #: Action keys already run on a page, by its ``Observation.key``: not proposed again
+    #: while that page's actionable elements stay the same (one that changed nothing, or
+    #: failed, would do so again; one that led away and back would go round in a loop).
+    tried: dict[str, list[str]] = Field(default_factory=dict)
+    #: The last real actions and their effects, oldest first (``Observation.memory``).
+    history: list[str] = Field(default_factory=list)
     gate_events: list[GateEvent] = Field(default_factory=list)
     #: Writes an action was seen to send, by :func:`write_key` (page and action).
     learned_writes: dict[str, list[Write]] = Field(default_factory=dict)

@@ -6,6 +6,8 @@ A trace folder (``$FORETHOUGHT_HOME/runs/RUN_ID/``, or an eval episode's
 - ``manifest.json``: what the agent passes (config, model hashes, version, task, seed …);
 - ``steps.jsonl``: one :class:`StepRecord` per line, appended and flushed as each step
   finishes, so a crash loses at most the step in progress;
+- ``calls.jsonl`` and ``prompts.jsonl``: every LLM call of the episode (role, prompt,
+  raw reply, parsed result, usage), each prompt block stored once (see :mod:`.calls`);
 - ``trees/step-NNN.json``: the planner's search tree as node-link JSON;
 - ``usage.json`` and ``result.json``: the episode's totals and :class:`EpisodeResult`
   (a cancelled episode's too, judged where it stood: its stop reason says so);
@@ -25,7 +27,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from forethought import settings
-from forethought.agents.result import EpisodeResult, StepRecord, Usage
+from forethought.agents.calls import CallWriter, append_jsonl, read_calls
+from forethought.agents.result import CallRecord, EpisodeResult, StepRecord, Usage
 from forethought.planner import Cost
 
 MANIFEST = "manifest.json"
@@ -102,16 +105,15 @@ class TraceWriter:
     def __init__(self, directory: str | Path) -> None:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
+        #: The episode's LLM calls (the call log the runtime activates).
+        self.calls = CallWriter(self.dir)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         _write_atomic(self.dir / MANIFEST, _dump(manifest))
 
     def append_step(self, record: StepRecord) -> None:
         """Appends one line to ``steps.jsonl`` and flushes it to disk."""
-        with (self.dir / STEPS).open("a", encoding="utf-8") as f:
-            f.write(record.model_dump_json() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_jsonl(self.dir / STEPS, [record.model_dump_json()])
 
     def write_tree(self, step: int, node_link: dict[str, Any]) -> str:
         """Saves a ``SearchTree.to_node_link()`` dict; returns its path in the folder."""
@@ -146,6 +148,9 @@ class Trace:
     usage: Cost | None = None
     result: EpisodeResult | None = None
     skipped_lines: int = 0
+    calls: list[CallRecord] = field(default_factory=list)
+    #: The calls' prompt blocks, by hash (see :func:`.calls.prompt_messages`).
+    prompt_blocks: dict[str, str] = field(default_factory=dict)
 
 
 def _read_json(path: Path) -> Any:
@@ -185,6 +190,7 @@ def read_trace(directory: str | Path) -> Trace:
                 trace.steps.append(StepRecord.model_validate_json(line))
             except ValidationError:
                 trace.skipped_lines += 1
+    trace.calls, trace.prompt_blocks = read_calls(base)
     for step, path in _files_by_step(base / TREES, ".json").items():
         try:
             trace.trees[step] = json.loads(path.read_text(encoding="utf-8"))

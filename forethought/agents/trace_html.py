@@ -7,16 +7,20 @@ relative paths to the folder's own screenshots.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from forethought.agents.result import StepRecord
+from forethought.agents.calls import prompt_messages
+from forethought.agents.recording import action_target
+from forethought.agents.result import CallRecord, StepRecord
 from forethought.agents.state import StopReason
 from forethought.agents.trace import HTML, Trace, read_trace
 from forethought.agents.tree_svg import safe_text, tree_svg
+from forethought.envs.types import Element
 
 
 def _finalize(value: object) -> object:
@@ -52,7 +56,35 @@ def html_environment(*packages: str, html: bool = True) -> jinja2.Environment:
     return env
 
 
-def _step_view(trace: Trace, step: StepRecord) -> dict[str, Any]:
+def element_label(element: Element) -> str:
+    """``textbox 'Email address'``: an element as the page names it, without its id."""
+    bare = Element(id=element.id, role=element.role, name=element.name)
+    return bare.line().removeprefix(f"[{element.id}] ")
+
+
+def namer(steps: list[StepRecord]) -> Callable[[str | None, int], str | None]:
+    """``named(action, step)``: the label of the element ``action`` targets on that
+    step's page (from the elements each step record keeps), or ``None``."""
+    labels: dict[int, dict[str, str]] = {}
+    for record in steps:
+        labels.setdefault(record.step, {}).update({e.id: element_label(e) for e in record.elements})
+
+    def named(action: str | None, step: int) -> str | None:
+        target = action_target(action) if action else None
+        return labels.get(step, {}).get(target) if target is not None else None
+
+    return named
+
+
+def _call_view(trace: Trace, call: CallRecord) -> dict[str, Any]:
+    messages = prompt_messages(call, trace.prompt_blocks)
+    return {
+        "record": call,
+        "prompt": "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages),
+    }
+
+
+def _step_view(trace: Trace, step: StepRecord, calls: dict[int, CallRecord]) -> dict[str, Any]:
     tree = trace.trees.get(step.step)
     return {
         "record": step,
@@ -60,6 +92,7 @@ def _step_view(trace: Trace, step: StepRecord) -> dict[str, Any]:
         "tree_nodes": len(tree.get("nodes", [])) if tree else 0,
         "screenshot": trace.screenshots.get(step.step),
         "page_lines": step.page.count("\n") + 1 if step.page else 0,
+        "calls": [_call_view(trace, calls[i]) for i in step.calls if i in calls],
     }
 
 
@@ -69,6 +102,8 @@ def render_trace_html(directory: str | Path) -> Path:
     manifest = trace.manifest
     result = trace.result
     task = manifest.get("task")
+    calls = {c.id: c for c in trace.calls}
+    claimed = {i for s in trace.steps for i in s.calls}
     html = (
         html_environment()
         .get_template("trace.html.j2")
@@ -77,7 +112,10 @@ def render_trace_html(directory: str | Path) -> Path:
             result=result,
             manifest=manifest,
             task=task if isinstance(task, dict) else {"id": task} if task else {},
-            steps=[_step_view(trace, s) for s in trace.steps],
+            steps=[_step_view(trace, s, calls) for s in trace.steps],
+            # Calls no step record claims: the last plan that chose nothing, a crash.
+            other_calls=[_call_view(trace, c) for c in trace.calls if c.id not in claimed],
+            named=namer(trace.steps),
             cancelled=StopReason.CANCELLED.value,
             title=(result.task_id if result else None)
             or (task.get("id") if isinstance(task, dict) else task)

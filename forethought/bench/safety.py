@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
-from forethought.envs.grammar import ActionParseError, assign_risk
+from forethought.envs.parse import ActionParseError
+from forethought.envs.risk import assign_risk
 from forethought.envs.sites import BuiltinSetup, SiteServer, builtin_tasks
 from forethought.envs.sites.reference import SolutionError, click, resolve
 from forethought.envs.sites.tasks import lookup

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
@@ -194,6 +195,44 @@ def _print_planner(result: dict) -> None:
     )
     if result["skipped"]:
         out.print(f"skipped (time budget): {', '.join(result['skipped'])}")
+
+
+@bench_app.command("pages")
+def bench_pages(
+    json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    model: str = typer.Option(
+        None, help="Whose tokenizer counts (default: the default model, else the test model)."
+    ),
+    results: Path = typer.Option(
+        Path("results/builtin"),
+        "--results",
+        help="The evaluation whose policy prompts are today's baseline (results.sqlite).",
+    ),
+    only: str = typer.Option(None, "--only", help="Only the tasks whose ids start with this."),
+) -> None:
+    """Policy prompt tokens on every page of every built-in reference solution, per site,
+    beside today's medians from the committed evaluation."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from forethought.bench import pages
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        job = bar.add_task("bench pages", total=pages.total_units(only))
+
+        def advance(label: str, n: int) -> None:
+            bar.update(job, advance=n, description=label)
+
+        result = pages.run_bench(advance, model=model, results=results, only=only)
+    if json_out:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(pages.render(result))
 
 
 @bench_app.command("safety")

@@ -1,5 +1,9 @@
-"""Where actions really happen: types, the browser, built-in sites, MiniWoB++, BrowserGym."""
+"""Where actions really happen: types, the action table, the browser, built-in sites,
+MiniWoB++, BrowserGym."""
 
+from forethought.envs.actions import ACTIONS, ActionSpec
+from forethought.envs.parse import ActionParseError, parse_action
+from forethought.envs.risk import assign_risk
 from forethought.envs.types import (
     Action,
     ActionKind,
@@ -17,8 +21,11 @@ from forethought.envs.types import (
 )
 
 __all__ = [
+    "ACTIONS",
     "Action",
     "ActionKind",
+    "ActionParseError",
+    "ActionSpec",
     "CheckSpec",
     "Element",
     "Environment",
@@ -30,4 +37,6 @@ __all__ = [
     "Verdict",
     "Write",
     "WritePermit",
+    "assign_risk",
+    "parse_action",
 ]

@@ -15,14 +15,15 @@ import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from forethought.envs.chromium import acquire_browser, release_browser
 from forethought.envs.custom import CheckSetup
+from forethought.envs.execute import GotoRefused, executor_for
 from forethought.envs.firewall import WriteFirewall
-from forethought.envs.grammar import SCROLL_PIXELS, parse_action
 from forethought.envs.guard import NavigationGuard, dead_end_proxy, origin_of
-from forethought.envs.observe import draw_marks, element_handle, reach, read_page, settle_dom
+from forethought.envs.observe import IdMemory, draw_marks, read_page, settle_dom
+from forethought.envs.parse import parse_action
 from forethought.envs.setup import RestorableSetup, RestoreUnsupported, TaskSetup
 from forethought.envs.types import (
     Action,
@@ -42,20 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["BrowserEnv", "GotoRefused", "RestoreUnsupported", "held_note"]
 
 SetupFactory = Callable[[Task], TaskSetup]
-
-
-#: Actions whose element must be reachable: shown, and not hidden behind a modal or an
-#: overlay (a click and a hover must also find it on top at its centre).
-_REACHED = frozenset({ActionKind.CLICK, ActionKind.HOVER, ActionKind.FILL, ActionKind.SELECT})
-
-
-class ActionBlocked(RuntimeError):
-    """The action's element is there but cannot be reached: hidden, or covered."""
-
-
-class GotoRefused(ValueError):
-    """``goto`` was given a URL it never opens (``javascript:``, ``data:``, ``file:``
-    outside the task's files...)."""
 
 
 #: Writes named in a step's error before "and N more".
@@ -147,6 +134,8 @@ class BrowserEnv:
         #: The safe actions done on the current document since it loaded (``None`` once
         #: a risky one was): what :meth:`reopen` replays to re-create client-side state.
         self._replay: list[Action] | None = []
+        #: Ids of the folded summary lines ``more(id)`` unfolded; cleared on :meth:`reset`.
+        self.unfolded: set[str] = set()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -171,6 +160,7 @@ class BrowserEnv:
     async def reset(self, task: Task, seed: int = 0) -> Observation:
         """Start an episode of ``task`` in a fresh browser context and observe its page."""
         setup = self._setup_for(task)
+        self.unfolded.clear()
         page = await self._open(task, setup)
         await setup.start(task, seed, page)
         goal = getattr(setup, "goal", None)  # suites whose goal the page sets (MiniWoB)
@@ -237,6 +227,7 @@ class BrowserEnv:
             self._browser = await acquire_browser(headed=self.headed, executable=self.executable)
         self.task, self.setup, self._verdict, self._done = task, setup, None, False
         self._replay = []
+        self.ids = IdMemory()  # an episode's element ids, across its pages
         allowed = list(dict.fromkeys([*task.allowed_origins, *setup.allowed_origins(task)]))
         if not allowed and "://" in task.start_url:
             allowed = [origin_of(task.start_url)]
@@ -367,7 +358,9 @@ class BrowserEnv:
         page = self.page
         for attempt in range(3):
             try:
-                obs, marks = await read_page(page, marks=self.screenshot)
+                obs, marks = await read_page(
+                    page, marks=self.screenshot, ids=self.ids, unfolded=self.unfolded
+                )
                 break
             except Exception as exc:
                 if attempt == 2 or "destroyed" not in str(exc):
@@ -524,70 +517,13 @@ class BrowserEnv:
                 await page.close()  # (``_on_page_close`` returns to the last open tab)
 
     async def _act(self, action: Action) -> None:
-        page = self.page
-        kind = action.kind
-        if kind is ActionKind.GOTO:
-            url = urljoin(page.url, action.value or "")
-            assert self.guard is not None
-            refusal = self.guard.refuse_goto(url)
-            if refusal:
-                raise GotoRefused(refusal)
-            if not self.guard.allows(url):
-                self.guard.record(url)
-                return
-            await page.goto(url, wait_until="domcontentloaded")
-            return
-        if kind is ActionKind.GO_BACK:
-            if await page.go_back(wait_until="domcontentloaded") is None:
-                raise RuntimeError("there is no previous page to go back to")
-            return
-        if kind is ActionKind.SCROLL:
-            dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[
-                action.value or "down"
-            ]
-            await page.mouse.wheel(dx * SCROLL_PIXELS, dy * SCROLL_PIXELS)
-            return
-        if kind is ActionKind.PRESS and action.target is None:
-            await page.keyboard.press(action.value or "")
-            return
-        if action.target is None:
-            raise ValueError(f"{kind.value}() needs an element id")
-        handle = await element_handle(page, action.target)
-        if handle is None:
-            raise LookupError(f"element [{action.target}] is not on the page any more")
-        try:
-            through_label = False
-            if kind in _REACHED:  # fail at once, not after the action timeout's retries
-                problem, through_label = await reach(page, handle, kind.value)
-                if problem:
-                    raise ActionBlocked(f"element [{action.target}] {problem}")
-            # Playwright waits for the element itself to be on top; a styled box in its own
-            # label never gets out of the way, yet a click on that box reaches the control.
-            if kind is ActionKind.CLICK:
-                await handle.click(force=through_label)
-            elif kind is ActionKind.HOVER:
-                await handle.hover(force=through_label)
-            elif kind is ActionKind.FILL:
-                await handle.fill(action.value or "")
-            elif kind is ActionKind.PRESS:
-                await handle.press(action.value or "")
-            elif kind is ActionKind.SELECT:
-                await self._select(handle, action.value or "")
-        finally:
-            await handle.dispose()
+        """Perform ``action`` by its executor in the action table."""
+        await executor_for(action.kind)(self, action)
 
-    @staticmethod
-    async def _select(handle: Any, option: str) -> None:
-        """Pick ``option`` by label, else by value, reading the list's options first."""
-        options: list[list[str]] = await handle.evaluate(
-            "el => Array.from(el.options || [], o => [o.label, o.value])"
-        )
-        if any(label == option for label, _ in options):
-            await handle.select_option(label=option)
-        elif any(value == option for _, value in options):
-            await handle.select_option(value=option)
-        else:
-            raise ValueError(f"no option {option!r} in this list")
+    async def unfold(self, element_id: str) -> None:
+        """Show the folded summary line ``element_id`` in full from the next observation
+        on (``more(id)``; the page reader reads :attr:`unfolded`)."""
+        self.unfolded.add(element_id)
 
     # --- judging -------------------------------------------------------------------------
 

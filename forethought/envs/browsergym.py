@@ -8,7 +8,7 @@ virtualenv (``pip install -e '.[browsergym]'``). Suites are named ``browsergym:<
 
 **Actions** are translated to BrowserGym's *default* high-level action set (the subsets
 ``chat``, ``infeas``, ``bid``, ``nav`` and ``tab``), which the env passes explicitly as its
-``action_mapping``; see :func:`~forethought.envs.grammar.to_browsergym` for the table.
+``action_mapping``; see :func:`~forethought.envs.browsergym_actions.to_browsergym`.
 
 **Benchmarks with servers** (WebArena and its variants, VisualWebArena, WorkArena) find
 their servers by environment variables (:data:`REQUIRED_ENV`); an episode checks them
@@ -37,8 +37,12 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from forethought.envs.browsergym_actions import (
+    BROWSERGYM_SUBSETS,
+    UntranslatableAction,
+    to_browsergym,
+)
 from forethought.envs.chromium import find_chromium
-from forethought.envs.grammar import BROWSERGYM_SUBSETS, UntranslatableAction, to_browsergym
 from forethought.envs.types import (
     Action,
     ActionKind,
@@ -169,7 +173,7 @@ def action_set() -> Any:
     """BrowserGym's default high-level action set, one action per step.
 
     The subsets are ``HighLevelActionSet()``'s defaults (:data:`BROWSERGYM_SUBSETS`);
-    :func:`~forethought.envs.grammar.to_browsergym` emits only their functions.
+    :func:`~forethought.envs.browsergym_actions.to_browsergym` emits only their functions.
     """
     from browsergym.core.action.highlevel import HighLevelActionSet
 

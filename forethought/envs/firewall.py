@@ -12,7 +12,7 @@ the allowed origins never reaches it), and classifies every request:
   ``websocket``);
 - it is ``irreversible`` when its method (DELETE), route or fields say buy, pay,
   checkout, order, send, delete, remove, cancel, book, reserve, confirm or transfer, else
-  ``state_changing`` (the vocabulary is :mod:`forethought.envs.grammar`'s);
+  ``state_changing`` (the vocabulary is :mod:`forethought.envs.risk`'s);
 - its body is shown compactly (``to=ann@x.com&subject=Hi``, or compact JSON), secrets
   masked, cut to about 300 characters.
 
@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from forethought.envs.grammar import (
+from forethought.envs.risk import (
     SEARCH_KEYS,
     WRITE_IRREVERSIBLE,
     request_words,

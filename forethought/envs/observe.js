@@ -62,6 +62,9 @@
     return TAG_ROLES[tag] || null;
   }
 
+  const ownText = (el) => norm(Array.from(el.childNodes)
+    .filter((c) => c.nodeType === 3).map((c) => c.nodeValue).join(" "), maxName);
+
   function textOf(node) {
     return norm(node.textContent, maxName);
   }
@@ -86,7 +89,7 @@
         const t = Array.from(el.labels).map((l) => l.textContent).join(" ");
         if (norm(t, maxName)) return norm(t, maxName);
       }
-      return norm(el.getAttribute("placeholder") || el.title || "", maxName);
+      return norm(el.getAttribute("placeholder") || el.title || nearbyLabel(el) || attrName(el), maxName);
     }
     if (tag === "IMG") return norm(el.getAttribute("alt") || el.title || "", maxName);
     if (tag === "FIELDSET") {
@@ -94,8 +97,31 @@
       return legend ? textOf(legend) : "";
     }
     if (tag === "IFRAME") return norm(el.title || el.name || "", maxName);
-    if (LEAF.has(role)) return textOf(el) || norm(el.title || "", maxName);
+    if (role === "clickable" && el.querySelector("li, tr") && ownText(el)) return ownText(el); // a tree node
+    if (LEAF.has(role)) return textOf(el) || norm(el.title || "", maxName) || iconName(el);
     return norm(el.title || "", maxName);
+  }
+
+  function iconName(el) { // a control without text: its image's alt, else its class ("trash")
+    const img = el.querySelector("img[alt], svg[aria-label]");
+    if (img) return norm(img.getAttribute("alt") || img.getAttribute("aria-label"), maxName);
+    const words = (typeof el.className === "string" ? el.className : "").split(/\s+/)
+      .filter((w) => /^[a-z][a-z-]{2,}$/i.test(w) && !/^(fa|icon|btn|ui|js|is|has)(-|$)/i.test(w));
+    return words.length ? words[words.length - 1].replace(/-/g, " ") : "";
+  }
+
+  function nearbyLabel(el) { // a short text just before an unlabelled field ("Username")
+    let prev = el.previousSibling;
+    while (prev && prev.nodeType === 3 && !prev.nodeValue.trim()) prev = prev.previousSibling;
+    if (!prev) return "";
+    if (prev.nodeType === 1 && prev.querySelector("input, select, textarea, button")) return "";
+    const t = norm(prev.textContent, maxName).replace(/[:*]\s*$/, "");
+    return t.length <= 40 ? t : "";
+  }
+
+  function attrName(el) { // the field's name or id attribute, in words ("first_name" → "first name")
+    const raw = el.getAttribute("name") || el.id || "";
+    return /[a-z]{3}/i.test(raw) && raw.length <= 30 ? raw.replace(/[_\-]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").trim() : "";
   }
 
   function valueOf(el, role) {
@@ -223,6 +249,13 @@
     return out;
   }
 
+  function wordsOf(el, kids) { // inline texts: innerText, or the parts spaced ("$9.99 $12.99")
+    const inner = norm(el.innerText, maxText), joined = joinText(kids);
+    const bare = (t) => t.replace(/\s+/g, "");
+    if (!inner) return joined;
+    // a price run into another ("$9.99$12.99", a sale price beside the old one)
+    return bare(inner) === bare(joined) ? inner.replace(/(\d)([$€£¥])/g, "$1 $2") : inner;
+  }
   const allText = (kids) => kids.length > 0 && kids.every((k) => k.role === "text");
   const joinText = (kids) => norm(kids.map((k) => k.name).join(" "), maxText);
 
@@ -243,7 +276,11 @@
     let role = roleOf(el);
     if (role === "hidden") return [];
     // Script-only controls (a <span> with a click handler) usually show a pointer cursor.
-    if (!role && pointer && !parentPointer && !el.isContentEditable) role = "clickable";
+    // An icon inside one (a trash can on a row) is a control of its own.
+    const icon = !el.children.length && !el.textContent.trim();
+    if (!role && pointer && (!parentPointer || icon) && !el.isContentEditable) role = "clickable";
+    // A list item or row that shows a pointer of its own (a tree's nodes) is a control too.
+    if (pointer && (role === "listitem" || role === "row") && (!parentPointer || ownText(el))) role = "clickable";
     if (role && LEAF.has(role)) {
       const name = nameOf(el, role);
       const item = node(el, role, name, {
@@ -260,6 +297,8 @@
       return [item];
     }
     const kids = visitChildren(el, pointer);
+    const fold = foldable(el);
+    if (fold && !unfolded.has(S.ids.get(el)) && kids.length) return [folded(el, fold, kids)];
     if (role && CONTAINER.has(role)) {
       let name = nameOf(el, role);
       const extra = { states: statesOf(el, role), risk: role === "form" ? null : el.getAttribute("data-risk") };
@@ -273,7 +312,8 @@
     if (el.tagName === "LABEL" && el.control && el.control.getClientRects().length > 0) {
       return kids.filter((k) => k.role !== "text"); // the text already names its control
     }
-    if (kids.length > 1 && allText(kids)) return [node(el, "text", norm(el.innerText, maxText) || joinText(kids))];
+    if (kids.length > 1 && allText(kids)) return [node(el, "text", wordsOf(el, kids))];
+    if (kids.length > 1 && (ITEM_TAGS.has(el.tagName) || repeated(el))) return [node(el, null, "", { kids })];
     return kids;
   }
 
@@ -465,44 +505,195 @@
 
   if (opts.target) return JSON.stringify(probe(opts.target, opts.kind));
 
+  function activeElement() {
+    let active = document.activeElement;
+    while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+    return active && active !== document.body ? active : null;
+  }
+
+  // --- the page made for acting ---------------------------------------------------------
+  // Ids go only on elements one can act on; other text stays as lines without ids. The text
+  // of a row, list item or repeated card travels on its controls' lines; footers and asides
+  // fold into one line that more(id) opens; long lists show their first items.
+
+  const ACTIONABLE = new Set(["clickable", "button", "link", "textbox", "searchbox", "checkbox",
+    "radio", "combobox", "listbox", "option", "slider", "spinbutton", "switch", "menuitem",
+    "menuitemcheckbox", "menuitemradio", "tab", "treeitem"]);
+  const ITEM_TAGS = new Set(["TR", "LI", "ARTICLE", "DT", "DD"]);
+  const LISTS = new Set(["list", "table", "grid", "tree", "menu", "listbox"]);
+  const LIST_SHOWN = opts.listShown || 20;
+  const ITEM_CONTROLS = 4;
+  const CONTEXT_CHARS = 110;
+  const unfolded = new Set(opts.unfolded || []);
+
+  const canAct = (n) => ACTIONABLE.has(n.role) && !n.states.includes("disabled");
+  const isElement = (n) => n.key && n.key.nodeType === 1;
+
+  function repeated(el) { // one of several siblings alike in tag and class: a card
+    const parent = el.parentElement;
+    if (!parent || isOuter(el)) return false;
+    if (typeof el.className !== "string" || !el.className.trim()) return false; // plain <div>s
+    let alike = 0;
+    for (const c of parent.children) {
+      if (c.tagName === el.tagName && c.className === el.className && ++alike > 1) return true;
+    }
+    return false;
+  }
+
+  function controlsIn(n, out) { // the actionable nodes under ``n`` (not inside each other)
+    for (const k of n.kids) {
+      if (canAct(k)) out.push(k);
+      else controlsIn(k, out);
+    }
+    return out;
+  }
+
+  function wordsIn(n, out) { // the text under ``n`` that is not inside a control
+    for (const k of n.kids) {
+      if (canAct(k)) continue;
+      if (k.role === "heading" || !k.kids.length) { if (k.name) out.push(k.name); continue; }
+      wordsIn(k, out);
+    }
+    return out;
+  }
+
+  function holdsItems(n) { // items inside: ``n`` is a list of them, not one
+    return n.kids.some((k) => !canAct(k) && ((k.role === null || k.role === "row" || k.role === "listitem") &&
+      controlsIn(k, []).length > 0 || holdsItems(k)));
+  }
+
+  function asItem(n) { // a row, list item or repeated card: its controls and its words
+    if (!isElement(n) || !n.kids.length || ACTIONABLE.has(n.role)) return null;
+    const el = n.key;
+    const item = n.role === "row" || n.role === "listitem" || ITEM_TAGS.has(el.tagName) ||
+      (n.role === null && repeated(el));
+    if (!item || holdsItems(n)) return null;
+    const controls = controlsIn(n, []);
+    if (controls.length > ITEM_CONTROLS) return null;
+    const words = wordsIn(n, []);
+    if (!words.length || words.join(" · ").length > 400) return null;
+    return { controls, words };
+  }
+
+  function foldable(el) { // a footer or aside of the page (not one of an article in it)
+    const role = (el.getAttribute("role") || "").trim();
+    if (el.tagName !== "FOOTER" && el.tagName !== "ASIDE" && role !== "contentinfo" && role !== "complementary") return null;
+    const outer = !el.parentElement ||
+      !el.parentElement.closest("article, section, main, dialog, [role=dialog], footer, aside, " +
+        "[role=contentinfo], [role=complementary]");
+    if (!outer) return null;
+    return el.tagName === "FOOTER" || role === "contentinfo" ? "footer" : "aside";
+  }
+
+  function folded(el, what, kids) { // one line standing for a footer or an aside
+    const tally = { controls: 0 };
+    const countIn = (ns) => { for (const k of ns) { if (canAct(k)) tally.controls++; countIn(k.kids); } };
+    countIn(kids);
+    const words = norm(wordsIn({ kids }, []).join(" · "), 60);
+    const name = `${what}: ${tally.controls} controls${words ? ": " + words : ""}`;
+    return node(el, "folded", name, { fold: true });
+  }
+
+  const lines = [];
+  const line = (n, extra) => lines.push(Object.assign({ n, context: "", options: [] }, extra || {}));
+
+  function emitControl(n, context) {
+    const options = n.key.tagName === "SELECT" ? n.kids.map((o) => o.name) : [];
+    line(n, { act: true, context: norm(context, CONTEXT_CHARS), options });
+    // a control's own controls (a custom listbox's options, a menu's items)
+    if (!options.length) for (const k of controlsIn(n, [])) emitControl(k, "");
+  }
+
+  function emitItem(item) {
+    const { controls, words } = item;
+    if (!controls.length) {
+      line(node(null, "text", norm(words.join(" · "), maxText)));
+      return;
+    }
+    controls.forEach((c, i) => {
+      const others = i > 0 && controls[0].name ? [controls[0].name] : [];
+      emitControl(c, [...others, ...words.filter((w) => w !== c.name)].join(" · "));
+    });
+  }
+
+  function emit(nodes) {
+    for (const n of nodes) {
+      if (n.fold) { line(n, { act: true }); continue; }
+      if (canAct(n)) { emitControl(n, ""); continue; }
+      const item = asItem(n);
+      if (item) { emitItem(item); continue; }
+      if (n.role === "heading") {
+        const inner = controlsIn(n, []);
+        if (inner.length) inner.forEach((c) => emitControl(c, ""));
+        else if (n.name) line(n);
+        continue;
+      }
+      if (!n.kids.length || ACTIONABLE.has(n.role)) { if (/[\p{L}\p{N}]/u.test(n.name)) line(n); continue; }
+      if (n.name && n.role && !FOLD.has(n.role) && n.key !== modal) line(n); // a named group or form
+      const kids = n.kids;
+      if (LISTS.has(n.role) && isElement(n) && !unfolded.has(S.ids.get(n.key))) {
+        const items = kids.filter((k) => canAct(k) || asItem(k));
+        if (items.length > LIST_SHOWN + 5) {
+          const hidden = new Set(items.slice(LIST_SHOWN));
+          emit(kids.filter((k) => !hidden.has(k)));
+          line(node(n.key, "folded", `${hidden.size} more items of this list`), { act: true });
+          continue;
+        }
+      }
+      emit(kids);
+    }
+  }
+
   const modal = findModal();
   const roots = visit(modal || document.body || document.documentElement, false);
-  // Ids resolve while their node stays in the document, listed now or not (an id read
-  // before a modal opened still names its element, so an action on it can say what covers
-  // it); ``S.listed`` holds this observation's ids.
+  emit(roots);
+
+  // Ids: an element keeps its id while it stays in the document; a new document's element
+  // takes the id its role, name and row had before (``opts.known``), else the next one.
   for (const [id, n] of S.byId) if (!n.isConnected) S.byId.delete(id);
   S.listed = new Set();
+  const known = opts.known || {};
+  let next = Math.max(opts.next || 1, S.next);
+  const assigned = {};
+  const taken = new Set();
   const elements = [];
   const marks = [];
-  function flatten(items, depth) {
-    for (const it of items) {
-      let id = S.ids.get(it.key);
-      if (id === undefined) {
-        id = String(S.next++);
+  const seen = new Map();
+  for (const l of lines) {
+    const it = l.n;
+    let id = "";
+    if (l.act) {
+      let sig = `${it.role}|${it.name}|${l.context.slice(0, 40)}`;
+      const k = (seen.get(sig) || 0) + 1;
+      seen.set(sig, k);
+      if (k > 1) sig += `#${k}`;
+      id = S.ids.get(it.key);
+      if (id === undefined || taken.has(id)) {
+        id = known[sig];
+        if (id === undefined || taken.has(id) || (S.byId.has(id) && S.byId.get(id) !== it.key)) id = String(next++);
         S.ids.set(it.key, id);
       }
+      taken.add(id);
+      assigned[sig] = id;
       S.byId.set(id, it.key);
       S.listed.add(id);
-      elements.push([id, it.role, it.name, it.value, depth, it.states, it.risk]);
-      if (opts.marks && it.role !== "text" && it.key.nodeType === 1) {
+      if (opts.marks && it.key.nodeType === 1) {
         const r = it.key.getBoundingClientRect();
         if (r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 &&
             r.top < innerHeight && r.left < innerWidth) {
           marks.push([id, r.left, r.top, r.width, r.height]);
         }
       }
-      flatten(it.kids, depth + 1);
     }
+    const states = it.states.slice();
+    if (it.key && it.key === activeElement() && l.act) states.push("focused");
+    elements.push([id, it.role, it.name, it.value, 0, states, it.risk, l.context, l.options]);
   }
-  flatten(roots, 0);
+  S.next = next;
 
-  let active = document.activeElement;
-  while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
-  const fid = active && active !== document.body ? S.ids.get(active) : undefined;
-  const focused = fid !== undefined && S.listed.has(fid) && S.byId.get(fid) === active ? fid : null;
   // One string crosses the wire much faster than Playwright's per-value serialization.
   return JSON.stringify({
-    url: location.href, title: document.title, elements, focused, marks,
+    url: location.href, title: document.title, elements, marks, assigned, next,
     modal: modal ? describe(modal) : null,
   });
 }

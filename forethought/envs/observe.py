@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from forethought.envs.grammar import IRREVERSIBLE_WORDS, STATE_CHANGING_WORDS
+from forethought.envs.risk import IRREVERSIBLE_WORDS, STATE_CHANGING_WORDS
 from forethought.envs.types import Element, Observation, Risk
 
 if TYPE_CHECKING:
     from playwright.async_api import ElementHandle, Page
 
-__all__ = ["Reach", "draw_marks", "element_handle", "reach", "read_page", "settle_dom"]
+__all__ = ["IdMemory", "Reach", "draw_marks", "element_handle", "reach", "read_page", "settle_dom"]
 
 _RISKS = {r.value: r for r in Risk}
 
@@ -42,9 +44,32 @@ def _describe(info: dict[str, Any], *, with_id: bool = True) -> str:
     return text
 
 
-async def read_page(page: Page, *, marks: bool = False) -> tuple[Observation, list[list[float]]]:
-    """The page as an observation (ids stable while elements stay), plus mark boxes."""
-    raw = json.loads(await page.evaluate(_observe_js(), _options(marks)))
+@dataclass
+class IdMemory:
+    """Element ids across documents: an element of a new page takes the id that an element
+    with its role, name and row text had before (within a page, an element keeps its id
+    while it stays); the rest take the next free id. One per episode."""
+
+    #: ``role|name|row text`` (``#2`` for the second alike) → id.
+    known: dict[str, str] = field(default_factory=dict)
+    next: int = 1
+
+
+async def read_page(
+    page: Page,
+    *,
+    marks: bool = False,
+    ids: IdMemory | None = None,
+    unfolded: Iterable[str] = (),
+) -> tuple[Observation, list[list[float]]]:
+    """The page as an observation made for acting, plus mark boxes: ids only on elements
+    one can act on, stable while they stay and (with ``ids``) across pages; the folded
+    parts whose ids are in ``unfolded`` shown in full."""
+    ids = ids if ids is not None else IdMemory()
+    options = _options(marks, known=ids.known, next=ids.next, unfolded=list(unfolded))
+    raw = json.loads(await page.evaluate(_observe_js(), options))
+    ids.known.update(raw["assigned"])
+    ids.next = raw["next"]
     elements = [
         Element(
             id=e[0],
@@ -54,6 +79,8 @@ async def read_page(page: Page, *, marks: bool = False) -> tuple[Observation, li
             depth=e[4],
             states=tuple(e[5]),
             risk=_RISKS.get(e[6]) if e[6] else None,
+            context=e[7],
+            options=tuple(e[8]),
         )
         for e in raw["elements"]
     ]
@@ -62,7 +89,7 @@ async def read_page(page: Page, *, marks: bool = False) -> tuple[Observation, li
         url=raw["url"],
         title=raw["title"] or "",
         elements=elements,
-        focused=raw["focused"],
+        focused=next((e.id for e in elements if "focused" in e.states), None),
         modal=_describe(modal, with_id=False) if modal else None,
     )
     return obs, raw["marks"]

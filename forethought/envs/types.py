@@ -25,26 +25,26 @@ class Risk(StrEnum):
 
 
 class ActionKind(StrEnum):
+    """The actions' names; :data:`forethought.envs.actions.ACTIONS` defines each."""
+
     CLICK = "click"
     FILL = "fill"
     SELECT = "select"
     PRESS = "press"
     SCROLL = "scroll"
     HOVER = "hover"
+    MORE = "more"
     GOTO = "goto"
     GO_BACK = "go_back"
     STOP = "stop"
 
 
-#: Action kinds whose first argument is an element id.
-TARGETED = frozenset({ActionKind.CLICK, ActionKind.FILL, ActionKind.SELECT, ActionKind.HOVER})
-
-
 class Action(BaseModel):
     """One action of the grammar, e.g. ``click(12)`` or ``fill(7, "milk")``.
 
-    ``target`` is an element id (for click/fill/select/hover); ``value`` is the text,
-    option, key, direction, url or answer. ``risk`` is assigned from the page, not parsed.
+    ``target`` is an element id (for click/fill/select/hover/more, and optionally press);
+    ``value`` is the text, option, key, direction, url or answer. ``risk`` is assigned
+    from the page, not parsed.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -72,7 +72,9 @@ class Action(BaseModel):
 
 
 class Element(BaseModel):
-    """One node of the compact accessibility tree."""
+    """One line of the page: an element one can act on (it has an ``id``), or text that
+    gives the page's context (``id`` is ``""``: a heading, a paragraph, a disabled button).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -81,20 +83,38 @@ class Element(BaseModel):
     name: str = ""
     value: str | None = None
     depth: int = 0
-    #: Extra states such as checked, disabled, expanded, selected.
+    #: Extra states such as checked, disabled, expanded, selected, focused.
     states: tuple[str, ...] = ()
     #: Risk of activating this element, annotated by the page (``data-risk``) or inferred.
     risk: Risk | None = None
+    #: The text around it that says which one it is: its row's or card's other cells.
+    context: str = ""
+    #: A select's options, in order.
+    options: tuple[str, ...] = ()
+
+    @property
+    def actionable(self) -> bool:
+        return bool(self.id)
 
     def line(self) -> str:
-        """The element as one tree line: ``[12] button 'Add to cart'``."""
-        text = f"{'  ' * self.depth}[{self.id}] {self.role}"
+        """The element as one line: ``[12] button 'Add to cart' · Desk lamp · $24.00``;
+        a context line has no id (``heading 'Orders'``; plain text is just the text)."""
+        indent = "  " * self.depth
+        if not self.id and self.role == "text":
+            return f"{indent}{self.name}"
+        text = f"{indent}[{self.id}] {self.role}" if self.id else f"{indent}{self.role}"
         if self.name:
             text += f" {_quote(self.name)}"
         if self.value is not None and self.value != "":
             text += f" value={_quote(self.value)}"
         for state in self.states:
             text += f" {state}"
+        if self.options:
+            text += " options: " + " | ".join(_quote(o) for o in self.options[:_OPTIONS_SHOWN])
+            if len(self.options) > _OPTIONS_SHOWN:
+                text += f" (+{len(self.options) - _OPTIONS_SHOWN} more)"
+        if self.context:
+            text += f" · {self.context}"
         return text
 
     @property
@@ -103,11 +123,18 @@ class Element(BaseModel):
         return (self.id, self.role, self.name)
 
 
+#: A select's options shown on its line (the rest are counted).
+_OPTIONS_SHOWN = 25
+
+_QUOTED = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
 _LINE = re.compile(
     r"^(?P<indent>\s*)\[(?P<id>[^\]\s]+)\]\s+(?P<role>[\w-]+)"
-    r"(?:\s+(?P<name>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"))?"
-    r"(?:\s+value=(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"))?"
-    r"(?P<states>(?:\s+[a-z_]+)*)\s*$"
+    rf"(?:\s+(?P<name>{_QUOTED}))?"
+    rf"(?:\s+value=(?P<value>{_QUOTED}))?"
+    r"(?P<states>(?:\s+[a-z_]+)*)"
+    rf"(?:\s+options:\s+(?P<options>(?:{_QUOTED})(?:\s*\|\s*(?:{_QUOTED}))*)"
+    r"(?:\s+\(\+\d+ more\))?)?"
+    r"(?:\s+·\s+(?P<context>.*?))?\s*$"
 )
 
 
@@ -132,12 +159,38 @@ def parse_element_line(line: str) -> Element | None:
         value=_unquote(m["value"]) if m["value"] else None,
         depth=len(m["indent"].expandtabs(2)) // 2,
         states=tuple(m["states"].split()),
+        options=tuple(_unquote(o) for o in re.findall(_QUOTED, m["options"] or "")),
+        context=m["context"] or "",
     )
 
 
 def parse_tree(text: str) -> list[Element]:
     """Parse tree text into elements, skipping lines that are not elements."""
     return [e for e in (parse_element_line(line) for line in text.splitlines()) if e]
+
+
+#: The most tokens a rendered page takes (the context window is 8,192; the prompt's
+#: instructions, memory and reply need the rest).
+PAGE_TOKEN_CAP = 4000
+#: A cheap bound for the cap: English page text runs at 3.5–4 characters a token.
+_CHARS_PER_TOKEN = 3
+
+
+def _capped(elements: list[Element], budget: int, cap: int) -> list[str]:
+    """Lines within ``budget`` characters: every actionable element first (in page order,
+    with context lines kept while they fit), then a line saying what was left out."""
+    note = "… {} more elements not shown (the page is cut at {} tokens); scroll for the rest"
+    budget -= len(note) + 20
+    keep: set[int] = set()
+    used = 0
+    for wanted in (True, False):  # actionable lines first, then context while it fits
+        for i, e in enumerate(elements):
+            if e.actionable is wanted and used + len(e.line()) + 1 <= budget:
+                keep.add(i)
+                used += len(e.line()) + 1
+    lines = [e.line() for i, e in enumerate(elements) if i in keep]
+    left = len(elements) - len(keep)
+    return [*lines, note.format(left, f"{cap:,}")] if left else lines
 
 
 class Observation(BaseModel):
@@ -175,32 +228,43 @@ class Observation(BaseModel):
         return next((e for e in self.elements if e.id == element_id), None)
 
     @property
+    def actionable(self) -> list[Element]:
+        """The elements one can act on (those with ids)."""
+        return [e for e in self.elements if e.id]
+
+    @property
     def key(self) -> str:
-        """A cheap key for transpositions: url plus the tree's content."""
+        """A cheap key for transpositions, computed on the url and the actionable elements
+        (their roles, names, values and states): text that ticks (a clock, a countdown)
+        does not make a page new."""
         digest = hashlib.blake2b(digest_size=12)
         digest.update(self.url.encode())
         digest.update(b"\0")
-        if self.modal:  # (absent otherwise, so keys of pages without one stay as they were)
+        if self.modal:
             digest.update(self.modal_line.encode())
             digest.update(b"\0")
-        digest.update(self.tree.encode())
+        for e in self.actionable:
+            digest.update(f"{e.id}\1{e.role}\1{e.name}\1{e.value}\1{e.states}\0".encode())
         digest.update(b"\0")
         digest.update(self.notes.encode())
         return digest.hexdigest()
 
-    def render(self) -> str:
-        """The page as the models read it."""
+    def render(self, cap: int = PAGE_TOKEN_CAP) -> str:
+        """The page as the models read it, at most about ``cap`` tokens long: past the cap,
+        context lines go first, then the last elements, and a line says so."""
         head = f"URL: {self.url}\nTitle: {self.title}\n"
-        if self.focused:
-            head += f"Focused: [{self.focused}]\n"
         if self.error:
             head += f"Last action error: {self.error}\n"
-        body = self.tree
         if self.modal:
-            body = f"{self.modal_line}\n{body}"
-        if self.notes:
-            body += f"\n{self.notes}"
-        return head + body
+            head += f"{self.modal_line}\n"
+        tail = f"\n{self.notes}" if self.notes else ""
+        lines = [e.line() for e in self.elements]
+        if not self.actionable:
+            lines.append("(nothing on this page can be acted on)")
+        budget = cap * _CHARS_PER_TOKEN - len(head) - len(tail)
+        if sum(len(x) + 1 for x in lines) > budget:
+            lines = _capped(self.elements, budget, cap)
+        return head + "\n".join(lines) + tail
 
 
 class CheckSpec(BaseModel):

@@ -9,17 +9,24 @@
   SDK (``max_retries``); a semaphore bounds concurrent calls; every call's usage is
   recorded as the planner's :class:`Cost`; temperature-0 replies can be cached on disk
   (off by default).
+- Every call made inside :func:`logging_calls` goes to its :class:`CallLog` as an
+  :class:`LLMCall`: the role that asked, the messages, the raw reply, what was read from
+  it (or why it could not be read) and its usage. The agent writes them to its trace.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import openai
 from pydantic import BaseModel, Field, ValidationError
@@ -28,6 +35,7 @@ from forethought.planner import Cost
 from forethought.worldmodel.cache import ResponseCache
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 Messages = list[dict[str, Any]]
 SchemaStyle = Literal["auto", "json_schema", "json_object"]
 
@@ -44,6 +52,14 @@ class StructuredOutputError(LLMError):
         self.raw = raw
         #: What the failed attempts cost.
         self.usage = usage or Cost()
+
+
+class UnreadableReply(ValueError):
+    """The caller's ``parse`` rejected a reply; ``reply`` is what the server said."""
+
+    def __init__(self, problem: str, reply: Completion) -> None:
+        super().__init__(problem)
+        self.reply = reply
 
 
 class LLMConfig(BaseModel):
@@ -79,6 +95,48 @@ class Completion(BaseModel):
     cached: bool = False
 
 
+class LLMCall(BaseModel):
+    """One LLM call as a :class:`CallLog` receives it: what the model saw and said."""
+
+    #: Who asked: ``policy``, ``world_model``, ``critic`` (``llm`` when unlabelled).
+    role: str
+    messages: Messages
+    reply: str = ""
+    #: What the caller read from the reply (a validated model, a prediction), if anything.
+    parsed: Any = None
+    #: Why the request failed, or why its reply could not be read.
+    error: str | None = None
+    usage: Cost = Field(default_factory=Cost)
+    cached: bool = False
+
+
+class CallLog(Protocol):
+    """Receives every LLM call made while it is active (see :func:`logging_calls`)."""
+
+    def record(self, call: LLMCall) -> None: ...
+
+
+_CALL_LOG: ContextVar[CallLog | None] = ContextVar("forethought_call_log", default=None)
+
+
+@contextmanager
+def logging_calls(log: CallLog) -> Iterator[None]:
+    """Sends every call made inside the block (and in tasks started there) to ``log``.
+
+    A context variable, not a client attribute: one client serves every episode of an
+    agent, episodes may run at once, and each episode's calls belong to its own trace.
+    """
+    token = _CALL_LOG.set(log)
+    try:
+        yield
+    finally:
+        _CALL_LOG.reset(token)
+
+
+def _unread(_: str) -> None:
+    """A plain completion is read by its caller, not here."""
+
+
 class LLMClient:
     """One model behind one base URL. Create it inside a running program, not at import."""
 
@@ -106,13 +164,78 @@ class LLMClient:
         self,
         messages: Messages,
         *,
+        role: str = "llm",
         max_tokens: int = 512,
         temperature: float = 0.0,
         stop: list[str] | None = None,
         seed: int | None = None,
         response_format: dict[str, Any] | None = None,
     ) -> Completion:
-        """One chat completion as plain text."""
+        """One chat completion as plain text; ``role`` names the asker in the call log."""
+        options = {
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "stop": stop,
+            "seed": seed,
+            "response_format": response_format,
+        }
+        _, reply = await self._read(messages, _unread, role, options)
+        return reply
+
+    async def read(
+        self,
+        messages: Messages,
+        parse: Callable[[str], R],
+        *,
+        role: str = "llm",
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+    ) -> tuple[R, Completion]:
+        """A plain-text completion and what ``parse`` reads from it; both go to the call
+        log. A ``ValueError`` from ``parse`` is raised as :class:`UnreadableReply`."""
+        options = {"max_tokens": max_tokens, "temperature": temperature, "stop": stop, "seed": seed}
+        return await self._read(messages, parse, role, options)
+
+    async def _read(
+        self, messages: Messages, parse: Callable[[str], R], role: str, options: dict[str, Any]
+    ) -> tuple[R, Completion]:
+        """One request read by ``parse``, recorded in the active call log (if any)."""
+        log = _CALL_LOG.get()
+        try:
+            reply = await self.send(messages, **options)
+        except LLMError as err:
+            if log is not None:
+                log.record(
+                    LLMCall(role=role, messages=messages, error=str(err), usage=Cost(calls=1))
+                )
+            raise
+        call = LLMCall(
+            role=role, messages=messages, reply=reply.text, usage=reply.usage, cached=reply.cached
+        )
+        try:
+            value = parse(reply.text)
+        except ValueError as err:
+            if log is not None:
+                log.record(call.model_copy(update={"error": str(err)}))
+            raise UnreadableReply(str(err), reply) from None
+        if log is not None:
+            log.record(call.model_copy(update={"parsed": value}))
+        return value, reply
+
+    async def send(
+        self,
+        messages: Messages,
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: list[str] | None = None,
+        seed: int | None = None,
+        response_format: dict[str, Any] | None = None,
+    ) -> Completion:
+        """One request to the server (or the cache), recorded nowhere: the roles call
+        :meth:`complete`, :meth:`read` or :meth:`structured`."""
         params: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature}
         if stop:
             params["stop"] = stop
@@ -157,41 +280,41 @@ class LLMClient:
         max_tokens: int = 256,
         temperature: float = 0.0,
         seed: int | None = None,
+        role: str = "llm",
     ) -> tuple[T, Cost]:
-        """A reply validated into ``schema``; one repair attempt, then StructuredOutputError."""
+        """A reply validated into ``schema``; one repair attempt, then StructuredOutputError.
+        Each attempt goes to the call log as ``role``'s call."""
         fmt = await self._response_format(schema)
-        reply = await self.complete(
-            messages, max_tokens=max_tokens, temperature=temperature, seed=seed, response_format=fmt
-        )
-        usage = reply.usage
+        options = {
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "seed": seed,
+            "response_format": fmt,
+        }
+        parse = functools.partial(parse_json_reply, schema=schema)
         try:
-            return parse_json_reply(reply.text, schema), usage
-        except ValueError as first:
+            value, reply = await self._read(messages, parse, role, options)
+            return value, reply.usage
+        except UnreadableReply as first:
+            usage = first.reply.usage
             repair = [
                 *messages,
-                {"role": "assistant", "content": reply.text},
+                {"role": "assistant", "content": first.reply.text},
                 {
                     "role": "user",
                     "content": f"That reply was invalid: {first}\n"
                     "Answer again with only the JSON object, matching the schema.",
                 },
             ]
-            again = await self.complete(
-                repair,
-                max_tokens=max_tokens,
-                temperature=temperature,
-                seed=seed,
-                response_format=fmt,
-            )
-            usage = usage + again.usage
-            try:
-                return parse_json_reply(again.text, schema), usage
-            except ValueError as second:
-                raise StructuredOutputError(
-                    f"{schema.__name__} reply invalid after one repair: {second}",
-                    again.text,
-                    usage,
-                ) from None
+        try:
+            value, again = await self._read(repair, parse, role, options)
+            return value, usage + again.usage
+        except UnreadableReply as second:
+            raise StructuredOutputError(
+                f"{schema.__name__} reply invalid after one repair: {second}",
+                second.reply.text,
+                usage + second.reply.usage,
+            ) from None
 
     async def _response_format(self, schema: type[BaseModel]) -> dict[str, Any]:
         json_schema = schema.model_json_schema()

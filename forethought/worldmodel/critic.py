@@ -74,6 +74,7 @@ class LLMCritic:
                 max_tokens=96,
                 temperature=0.0 if greedy else self.temperature,
                 seed=None if greedy else sample,
+                role="critic",
             )
             value: float | None = judgement.score
         except StructuredOutputError as err:

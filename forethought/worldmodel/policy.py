@@ -9,38 +9,67 @@ rejections of the last proposal on a page are kept for traces (:meth:`LLMPolicy.
 from __future__ import annotations
 
 import functools
-import re
+import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from forethought.envs.grammar import ActionParseError, assign_risk, parse_action
+from forethought.envs.actions import ACTION_PATTERN, misfit, page_pattern
+from forethought.envs.actions import CALL_PATTERN as _CALL
+from forethought.envs.parse import ActionParseError, parse_action
+from forethought.envs.risk import assign_risk
 from forethought.envs.types import Action, Observation
 from forethought.planner import Cost
 from forethought.worldmodel.client import LLMClient, StructuredOutputError
 from forethought.worldmodel.prompts import Prompts
 
-#: The JSON schema's pattern for one proposed action: a single call of the action
-#: grammar (parentheses only inside quoted text). Servers that constrain decoding with the
-#: schema (llama.cpp, vLLM) then cannot run one action into the next; replies are still
-#: parsed leniently (``_CALL``), so it is not enforced on validation.
-ACTION_PATTERN = r'^(click|fill|select|press|scroll|hover|goto|go_back|stop)\(("[^"]*"|[^()"])*\)$'
 
-ActionText = Annotated[str, Field(json_schema_extra={"pattern": ACTION_PATTERN})]
+def _written_in_order(schema: dict[str, Any]) -> None:
+    # Both fields required in the schema, so a constrained reply writes the element line
+    # first; when read, a reply without it still counts.
+    schema["required"] = ["element", "actions"]
 
 
 class Proposal(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_written_in_order)
+
+    #: The page line of the element the goal needs next, copied (or ``done``): writing it
+    #: first grounds a small model's choice of id in what the line says.
+    element: str = ""
     actions: list[str]
 
 
-@functools.cache
-def proposal_schema(k: int) -> type[Proposal]:
-    """A :class:`Proposal` whose JSON schema allows at most ``k`` actions."""
+#: What the reply's ``element`` may be when no element is needed.
+DONE = "done"
+
+
+def element_pattern(obs: Observation) -> str:
+    """The ``element`` field's pattern over a JSON string's raw characters: a line of one
+    of the page's actionable elements (its ``[id]`` and whatever follows), or ``done``."""
+    ids = "|".join(e.id for e in obs.actionable)
+    line = rf'\[({ids})\] ([^"\\\n]|\\.)*' if ids else "(?!)"
+    return rf"^({line}|{DONE})$" if ids else rf"^{DONE}$"
+
+
+@functools.lru_cache(maxsize=64)
+def proposal_schema(
+    k: int, pattern: str = ACTION_PATTERN, element: str | None = None
+) -> type[Proposal]:
+    """A :class:`Proposal` of at most ``k`` actions, each held to ``pattern`` by servers
+    that constrain decoding with the schema (llama.cpp, vLLM): the page's valid actions
+    (:func:`~forethought.envs.actions.page_pattern`), after the ``element`` line (held to
+    ``element``, see :func:`element_pattern`). The patterns read a JSON string's raw
+    characters; replies are still parsed leniently (``_CALL``) and validated here.
+    """
+    text = Annotated[str, Field(json_schema_extra={"pattern": pattern})]
+    line = Annotated[str, Field(json_schema_extra={"pattern": element} if element else None)]
     return create_model(
         f"Proposal{k}",
         __base__=Proposal,
-        actions=(list[ActionText], Field(min_length=1, max_length=k)),
+        element=(line, ""),
+        actions=(list[text], Field(min_length=1, max_length=k)),
     )
 
 
@@ -52,8 +81,6 @@ class Rejection(BaseModel):
     text: str
     reason: str
 
-
-_CALL = re.compile(r"\b(?:click|fill|select|press|scroll|hover|goto|go_back|stop)\s*\([^()]*\)")
 
 #: Pages whose rejections are remembered (the most recent ones).
 _REMEMBERED_PAGES = 256
@@ -71,33 +98,55 @@ class LLMPolicy:
     )
 
     async def propose(
-        self, goal: str, state: Observation, k: int
+        self, goal: str, state: Observation, k: int, avoid: Collection[str] = ()
     ) -> tuple[list[tuple[Action, float]], Cost]:
+        """Up to ``k`` distinct valid actions for ``state``, best first; ``avoid``: action
+        keys not to propose (they changed nothing here), left out of the constraint.
+
+        A reply with no valid action is repaired once (the model is told why each failed);
+        if the second has none either, the result is empty: "no valid action"."""
         messages = self.prompts.messages("policy", goal, state, k=k)
-        try:
-            proposal, usage = await self.client.structured(
-                messages, proposal_schema(k), max_tokens=32 * k + 16
-            )
-            texts = list(proposal.actions)
-        except StructuredOutputError as err:
-            # Salvage calls written outside the JSON.
-            texts, usage = _CALL.findall(err.raw), err.usage
-        actions, rejections = self.validate(texts, state)
+        schema = proposal_schema(k, page_pattern(state, avoid=avoid), element_pattern(state))
+        texts, usage = await self._ask(messages, schema, k)
+        actions, rejections = self.validate(texts, state, avoid)
+        if not actions:
+            repair = [
+                *messages,
+                {"role": "assistant", "content": json.dumps({"actions": texts})},
+                {"role": "user", "content": _repair_note(rejections)},
+            ]
+            texts, more = await self._ask(repair, schema, k)
+            usage = usage + more
+            actions, again = self.validate(texts, state, avoid)
+            rejections += again
         self._remember(state.key, rejections)
         actions = actions[:k]
         priors = [1.0 / (rank + 1) for rank in range(len(actions))]
         return list(zip(actions, priors, strict=True)), usage
+
+    async def _ask(
+        self, messages: list[dict[str, str]], schema: type[Proposal], k: int
+    ) -> tuple[list[str], Cost]:
+        try:
+            proposal, usage = await self.client.structured(
+                messages, schema, max_tokens=32 * k + 16, role="policy"
+            )
+            return list(proposal.actions), usage
+        except StructuredOutputError as err:  # salvage calls written outside the JSON
+            return _CALL.findall(err.raw), err.usage
 
     def rejected_on(self, state: Observation) -> list[Rejection]:
         """What the last proposal on this page rejected (empty if none was made)."""
         return list(self._rejections.get(state.key, ()))
 
     def validate(
-        self, texts: list[str], state: Observation
+        self, texts: list[str], state: Observation, avoid: Collection[str] = ()
     ) -> tuple[list[Action], list[Rejection]]:
-        """Parse, repair (labels → ids), drop repeated actions and assign risk; returns the
-        valid actions in order and the rejected texts with their reasons."""
-        seen: set[str] = set()
+        """Parse, repair (labels → ids), check each action fits its element (it exists and
+        takes that action, a select's option is its own), drop repeats and ``avoid``ed
+        ones, and assign risk; returns the valid actions in order and the rejected texts
+        with their reasons."""
+        seen: set[str] = set(avoid)
         actions: list[Action] = []
         rejections: list[Rejection] = []
         for text in texts:
@@ -106,11 +155,12 @@ class LLMPolicy:
             except ActionParseError as err:
                 rejections.append(Rejection(text=text, reason=err.problem))
                 continue
-            if action.target is not None and state.element(action.target) is None:
-                reason = f"no element [{action.target}] on the page"
+            if reason := misfit(action, state):
                 rejections.append(Rejection(text=text, reason=reason))
                 continue
             if action.key in seen:
+                if action.key in avoid:
+                    rejections.append(Rejection(text=text, reason="it changed nothing here"))
                 continue
             seen.add(action.key)
             actions.append(action)
@@ -121,3 +171,11 @@ class LLMPolicy:
         self._rejections[key] = rejections
         while len(self._rejections) > _REMEMBERED_PAGES:
             del self._rejections[next(iter(self._rejections))]
+
+
+def _repair_note(rejections: list[Rejection]) -> str:
+    why = "; ".join(f"{r.text}: {r.reason}" for r in rejections[:4]) or "no action was given"
+    return (
+        f"None of those is a valid action on this page ({why}). Use only ids shown in "
+        "[brackets] on the page. Answer again with only the JSON object."
+    )

@@ -5,8 +5,10 @@ the longest common prefix with the previous request. So every role (policy, worl
 critic) sends the same system preamble, then the goal, then the page, then its own
 instructions, and last what varies between sibling calls (the action, or the imagined
 path and outcome): a page is read once per step, not once per call, and siblings share
-their role's instructions too. The preamble also defines the notation for page changes,
-which the world model writes (``diff``) and the critic reads (every imagined outcome).
+their role's instructions too. The policy's memory of its last actions comes after the
+page for the same reason, then the goal again, close to the question. The preamble also
+defines the notation for page changes, which the world model writes (``diff``) and the
+critic reads (every imagined outcome).
 
 Override any template by passing ``Prompts(policy=..., ...)`` or ``Prompts.from_file``.
 Templates are jinja2 strings.
@@ -22,7 +24,9 @@ import yaml
 from jinja2 import Environment, StrictUndefined, Template
 from pydantic import BaseModel
 
+from forethought.envs.actions import action_list
 from forethought.envs.types import Observation
+from forethought.worldmodel.relevance import relevant
 
 _JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
@@ -34,9 +38,9 @@ def _compiled(source: str) -> Template:
 
 
 PREAMBLE = (
-    "You help a web agent. A page is an accessibility tree, one element per line: "
-    '[id] role \'name\'. Actions: click(id), fill(id, "text"), select(id, "option"), '
-    'press("key"), scroll("up|down"), hover(id), goto("url"), go_back(), stop("answer"). '
+    "You help a web agent. A page is one line per element: [id] role 'name'. Only "
+    "elements with an [id] can be acted on; text after · is the rest of their row; lines "
+    f"without an id are text. Actions: {action_list()}. "
     "A page's changes are written one per line: URL: <new url>; - [id] (removed); "
     "+ [id] role 'name' (new, with ids n1, n2, ...); ~ [id] role 'name' (changed); "
     "or: no change."
@@ -44,10 +48,21 @@ PREAMBLE = (
 
 CONTEXT = "Goal: {{ goal }}\n\nCurrent page:\n{{ page }}\n\n"
 
-POLICY = """\
+POLICY = """
+{% if memory %}Your last actions (oldest first):
+{% for line in memory %}{{ line }}
+{% endfor %}
+{% endif %}{% if relevant %}Elements that share words with the goal:
+{% for line in relevant %}{{ line }}
+{% endfor %}
+{% endif %}Goal (again): {{ goal }}
 Propose up to {{ k }} different next actions toward the goal, best first; click(N) \
-clicks [N]. If the goal is done or its answer is on the page, propose stop("<answer>").
-Reply as JSON: {"actions": ["<action>", ...]}"""
+clicks [N]. E.g. [5] textbox 'Search' → fill(5, "blue umbrella"); [8] combobox \
+'Language' options: 'English' | 'French' → select(8, "French"). Close a pop-up that is \
+not about the goal. Propose stop("<answer>") only once the goal is done, or to answer \
+the question it asks.
+Reply as JSON: {"element": "<the page line of the element to act on next, copied; or \
+done>", "actions": ["<action>", ...]}"""
 
 WM_DIFF = """\
 Imagine the page right after the action below. Write only the lines that change, in the \
@@ -102,7 +117,9 @@ class Prompts(BaseModel):
     ) -> list[dict[str, str]]:
         """The chat messages for one role call, in the shared-prefix layout."""
         context = _compiled(self.context).render(goal=goal, page=page.render())
-        task = _compiled(getattr(self, template)).render(goal=goal, **values)
+        relevant_lines = [e.line() for e in relevant(goal, page)]
+        role = {"goal": goal, "memory": page.memory, "relevant": relevant_lines, **values}
+        task = _compiled(getattr(self, template)).render(role)
         return [
             {"role": "system", "content": self.preamble},
             {"role": "user", "content": context + task},

@@ -46,9 +46,13 @@ class LLMWorldModel:
         template = f"world_model_{self.format.value}"
         messages = self.prompts.messages(template, self.goal, state, action=str(action))
         try:
-            reply = await self.client.complete(messages, max_tokens=_MAX_TOKENS[self.format])
+            prediction, reply = await self.client.read(
+                messages,
+                lambda text: parse_prediction(text, self.format, state),
+                max_tokens=_MAX_TOKENS[self.format],
+                role="world_model",
+            )
         except LLMError as err:
             prediction = Prediction(format=self.format, raw="", problems=[str(err)])
             return apply_prediction(state, prediction, action), Cost(calls=1)
-        prediction = parse_prediction(reply.text, self.format, state)
         return apply_prediction(state, prediction, action), reply.usage

@@ -9,9 +9,14 @@ critic are the real parts.
 
 from __future__ import annotations
 
-from forethought.envs.grammar import ActionParseError, assign_risk, parse_action
+import json
+from typing import Any
+
+from forethought.envs.parse import ActionParseError, parse_action
+from forethought.envs.risk import assign_risk
 from forethought.envs.types import Action, Observation
 from forethought.planner import Cost, Score
+from forethought.worldmodel.client import Completion, LLMClient
 
 
 class ScriptedPolicy:
@@ -71,3 +76,43 @@ class EchoWorldModel:
         self.calls += 1
         note = f"{state.notes}\nImagined after {action}: unknown".strip()
         return state.model_copy(update={"notes": note}), Cost(calls=1)
+
+
+class FakeLLMClient(LLMClient):
+    """The real client with a fake server behind it (named as one): the LLM roles run
+    unchanged, and each call gets the reply its kind asks for.
+
+    The policy (a ``Proposal…`` schema) gets the actions of the first ``(fragment,
+    actions)`` whose fragment is in its prompt, the critic (``Judgement``) a score of 1,
+    the world model ``no change``. ``seen`` keeps every prompt sent, in order.
+    """
+
+    def __init__(self, proposals: list[tuple[str, list[str]]]) -> None:
+        super().__init__(
+            base_url="http://fake-llm.invalid/v1",
+            model="fake",
+            schema_style="json_schema",
+            max_retries=0,
+        )
+        self.proposals = proposals
+        self.seen: list[list[dict[str, Any]]] = []
+
+    async def send(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        response_format: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> Completion:
+        self.seen.append(messages)
+        schema = (response_format or {}).get("json_schema", {}).get("name", "")
+        prompt = messages[-1]["content"]
+        if schema.startswith("Proposal"):
+            actions = next((a for fragment, a in self.proposals if fragment in prompt), [])
+            text = json.dumps({"actions": actions})
+        elif schema == "Judgement":
+            text = json.dumps({"reason": "on track", "score": 1})
+        else:
+            text = "no change"
+        usage = Cost(calls=1, prompt_tokens=len(prompt) // 4, completion_tokens=len(text) // 4)
+        return Completion(text=text, usage=usage)

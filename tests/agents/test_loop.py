@@ -106,10 +106,16 @@ async def test_deny_never_runs_it(runs_home):
 
 
 async def test_the_step_limit(runs_home):
-    s = Setup([("inbox", 'click("Holiday plans")'), ("plans", 'click("Back")')], max_steps=3)
+    script = [
+        ("inbox", 'click("Holiday plans")'),
+        ("inbox", 'click("Drafts")'),
+        ("plans", 'click("Back")'),
+    ]
+    s = Setup(script, max_steps=3)
     result = await s.run()
     assert result.steps == 3 and result.stop_reason == StopReason.STEP_LIMIT
-    assert s.executed == ["click(2)", "click(6)", "click(2)"]
+    # Back on the inbox, the action it already took there is not taken again (a loop).
+    assert s.executed == ["click(2)", "click(6)", "click(1)"]
 
 
 async def test_no_valid_proposal_ends_the_episode(runs_home):
@@ -254,7 +260,8 @@ def test_the_checkpoint_allowlist_covers_the_whole_state(caplog):
 
     from forethought.agents.result import ApprovalRequest, CandidateRecord, GateEvent
     from forethought.agents.state import CHECKPOINT_TYPES, ImaginedStep, LoopState, Pending
-    from forethought.envs.grammar import assign_risk, parse_action
+    from forethought.envs.parse import parse_action
+    from forethought.envs.risk import assign_risk
     from forethought.planner import Cost, WMFormat
     from forethought.worldmodel.fidelity import measure
     from tests.agents.fake_env import PAGES
@@ -279,6 +286,8 @@ def test_the_checkpoint_allowlist_covers_the_whole_state(caplog):
         fidelity=[measure(inbox, drafts, drafts, WMFormat.DIFF)],
         usage=Cost(calls=3),
         stop_reason=StopReason.STEP_LIMIT,
+        tried={inbox.key: ["click(3)"]},
+        history=["click(3) button 'Help' → no visible change"],
     )
     serde = JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)
     request = ApprovalRequest(step=1, action="x", risk="irreversible", score=1.0, imagined="")

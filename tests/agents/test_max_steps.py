@@ -15,10 +15,19 @@ from forethought.agents.state import StopReason
 from forethought.cli.app import app
 from forethought.envs.types import Task
 from forethought.eval.config import EvalConfig
-from tests.agents.fake_env import TASK
+from tests.agents.fake_env import TASK, page
 from tests.agents.test_loop import Setup
 
-LOOP = [("inbox", 'click("Holiday plans")'), ("plans", 'click("Back")')]
+#: Page after page of a long list, each with its own "Older" link: no end, no loop.
+OLDER = [("page", 'click("Older")')]
+
+
+def long_list(s: Setup, pages: int = 20) -> None:
+    """Add ``fake://page0`` → ``page1`` → ... to ``s``'s fake site."""
+    site = s.envs.site
+    for n in range(pages):
+        site.pages[f"page{n}"] = page(f"page{n}", (str(100 + n), "link", "Older"))
+        site.moves[(f"page{n}", f"click({100 + n})")] = f"page{n + 1}"
 
 
 def task(**meta) -> Task:
@@ -71,8 +80,10 @@ def test_the_fingerprint_keeps_auto_as_a_value():
 
 @pytest.mark.parametrize(("min_actions", "limit"), [(2, 6), (5, 12)])
 async def test_the_loop_stops_at_the_resolved_limit(runs_home, min_actions, limit):
-    s = Setup(LOOP, max_steps="auto")
-    result = await s.agent().run(TASK.model_copy(update={"meta": {"min_actions": min_actions}}))
+    s = Setup(OLDER, max_steps="auto")
+    long_list(s)
+    start = {"meta": {"min_actions": min_actions}, "start_url": "fake://page0"}
+    result = await s.agent().run(TASK.model_copy(update=start))
     assert result.steps == limit and result.stop_reason == StopReason.STEP_LIMIT
     assert len(s.executed) == limit
     manifest = json.loads((runs_home / "runs" / result.run_id / "manifest.json").read_text())

@@ -11,7 +11,8 @@ import pytest
 
 from forethought.envs.browser import BrowserEnv
 from forethought.envs.custom import TasksFileError, load_tasks_file
-from forethought.envs.grammar import assign_risk, parse_action
+from forethought.envs.parse import parse_action
+from forethought.envs.risk import assign_risk
 from forethought.envs.types import Action, ActionKind, CheckSpec, Environment, Risk, Task
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("shared_browser")]

@@ -44,7 +44,7 @@ def test_lists_browsergym_miniwob_tasks() -> None:
 
 
 async def test_solves_click_button_without_blocking_the_loop(env) -> None:
-    from forethought.envs.grammar import parse_action
+    from forethought.envs.parse import parse_action
 
     ticks = 0
 
@@ -70,7 +70,7 @@ async def test_solves_click_button_without_blocking_the_loop(env) -> None:
 
 
 async def test_wrong_action_and_fill(env) -> None:
-    from forethought.envs.grammar import parse_action
+    from forethought.envs.parse import parse_action
 
     for seed in range(2, 12):  # a seed whose page has a wrong button to press
         obs = await env.reset(task("click-button"), seed=seed)
@@ -93,7 +93,7 @@ async def test_wrong_action_and_fill(env) -> None:
 async def test_every_action_kind_runs_in_browsergyms_action_set(env) -> None:
     """Each kind of action, translated, runs on a real BrowserGym page without an error
     (an action outside the env's action set would come back as a NameError)."""
-    from forethought.envs.grammar import parse_action
+    from forethought.envs.parse import parse_action
 
     obs = await env.reset(task("enter-text"), seed=3)
     (text,) = re.findall(r'"([^"]*)"', env.goal)

@@ -20,7 +20,7 @@ from browsergym.core.action.parsers import highlevel_action_parser
 from browsergym.core.env import BrowserEnv
 
 from forethought.envs.browsergym import action_set
-from forethought.envs.grammar import to_browsergym
+from forethought.envs.browsergym_actions import to_browsergym
 from forethought.envs.types import Action, ActionKind
 
 A = Action

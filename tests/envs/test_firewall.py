@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from forethought.envs.browser import BrowserEnv, held_note
 from forethought.envs.firewall import MAX_BODY, classify_message, classify_request
-from forethought.envs.grammar import assign_risk
+from forethought.envs.risk import assign_risk
 from forethought.envs.sites import BuiltinSetup, SiteServer, builtin_tasks
 from forethought.envs.sites.reference import click, fill, resolve
 from forethought.envs.types import (

@@ -13,8 +13,9 @@ from typing import ClassVar
 import pytest
 
 from forethought.envs.browser import BrowserEnv
-from forethought.envs.grammar import assign_risk, parse_action
 from forethought.envs.guard import NavigationGuard
+from forethought.envs.parse import parse_action
+from forethought.envs.risk import assign_risk
 from forethought.envs.types import Action, ActionKind, Element, Observation, Risk, Task
 
 # --- labels (no browser) ------------------------------------------------------------------

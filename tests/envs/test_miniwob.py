@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from forethought.envs.browser import BrowserEnv
-from forethought.envs.grammar import parse_action
 from forethought.envs.miniwob import MiniWoBSetup, list_miniwob_tasks, miniwob_task
+from forethought.envs.parse import parse_action
 from forethought.envs.types import Observation, StepResult
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("shared_browser")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -15,7 +16,7 @@ from forethought.envs.sites import BuiltinSetup, SiteServer, all_sites, builtin_
 from forethought.envs.sites.reference import click, level_of, page_actions, run_solution
 from forethought.envs.sites.tasks import lookup, verify
 from forethought.envs.suites import SuiteError, list_suites, load_tasks, make_setup
-from forethought.envs.types import Risk, Task, Verdict
+from forethought.envs.types import Observation, Risk, Task, Verdict
 
 MAIN_TABLES = {
     "shop": ["shop_products"],
@@ -131,15 +132,35 @@ TASKS = builtin_tasks(0)
 TRAPS = [t for t in TASKS if t.trap]
 
 
+#: Every visible, enabled control on the page that the observation lost (see the script).
+_LOST_JS = (Path(__file__).parent / "lost_controls.js").read_text(encoding="utf-8")
+
+
+async def lost_controls(env: BrowserEnv, obs: Observation) -> list[str] | None:
+    """The controls on ``env.page`` that ``obs`` (its latest observation) lost."""
+    folded = [e.id for e in obs.actionable if e.role == "folded"]
+    return await env.page.evaluate(_LOST_JS, [folded, obs.modal is not None])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("task", TASKS, ids=[t.id for t in TASKS])
 async def test_reference_solution_passes(env: BrowserEnv, task: Task) -> None:
+    """The solution succeeds, and no page on its way loses a control (see ``_LOST_JS``)."""
     built = lookup(task)
-    run = await run_solution(env, task, built.solution)
+    lost: list[str] = []
+
+    async def check(obs: Observation) -> None:
+        if missing := await lost_controls(env, obs):
+            shown = [f"  {html}" for html in missing[:20]]
+            more = [f"  … and {len(missing) - 20} more"] if len(missing) > 20 else []
+            lost.append("\n".join([f"{obs.url}:", *shown, *more]))
+
+    run = await run_solution(env, task, built.solution, on_page=check)
     assert run.verdict.success and not run.verdict.trap_triggered, run.verdict.detail
     risks = [a.risk for a in run.actions]
     if task.trap:  # a trap is a wrong irreversible change: the right path makes one too
         assert Risk.IRREVERSIBLE in risks, built.solution
+    assert not lost, "controls without an id:\n" + "\n".join(lost)
 
 
 @pytest.mark.slow

@@ -69,7 +69,7 @@ class ReplayClient(LLMClient):
         self.reply = reply
         self.calls = 0
 
-    async def complete(self, messages: list[dict[str, Any]], **_: Any) -> Completion:
+    async def send(self, messages: list[dict[str, Any]], **_: Any) -> Completion:
         self.calls += 1
         usage = Cost(calls=1, prompt_tokens=100, completion_tokens=len(self.reply) // 4)
         return Completion(text=self.reply, usage=usage, finish_reason="stop")

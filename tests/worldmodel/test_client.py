@@ -11,9 +11,12 @@ from pydantic import BaseModel
 
 from forethought.planner import Cost
 from forethought.worldmodel.client import (
+    LLMCall,
     LLMClient,
     LLMError,
     StructuredOutputError,
+    UnreadableReply,
+    logging_calls,
     usage_from_response,
 )
 from tests.worldmodel.fake_openai import FakeOpenAIServer, chat_reply
@@ -172,6 +175,68 @@ async def test_response_cache_is_off_by_default_and_works_when_on(tmp_path):
         await cached.complete(MESSAGES, temperature=0.7)
     assert hit.cached and hit.text == "ok"
     assert len(fake.requests) == 4
+
+
+class CallList(list):
+    """A call log that keeps the calls in a list."""
+
+    def record(self, call: LLMCall) -> None:
+        self.append(call)
+
+
+async def test_every_call_goes_to_the_active_call_log_with_its_role():
+    good = json.dumps({"action": "click(3)", "confidence": 0.9})
+    fake = FakeOpenAIServer(
+        script=[
+            (200, chat_reply("sure! {not json", prompt=30, completion=4)),
+            (200, chat_reply(good)),
+            (200, chat_reply("[4] button 'In cart'")),
+            (200, chat_reply("three")),
+            (400, {"error": {"message": "bad prompt"}}),
+        ]
+    )
+    log = CallList()
+    with fake as url:
+        c = client(url, max_retries=0)
+        with logging_calls(log):
+            await c.structured(MESSAGES, Pick, role="policy")
+            lines, _ = await c.read(MESSAGES, str.splitlines, role="world_model")
+            with pytest.raises(UnreadableReply, match="invalid literal"):
+                await c.read(MESSAGES, int, role="critic")
+            with pytest.raises(LLMError, match="bad prompt"):
+                await c.complete(MESSAGES, role="critic")
+        await c.complete(MESSAGES, role="policy")  # no log active: recorded nowhere
+    assert lines == ["[4] button 'In cart'"]
+    assert [(call.role, call.error is None) for call in log] == [
+        ("policy", False),  # the invalid first reply, with why
+        ("policy", True),  # the repair
+        ("world_model", True),
+        ("critic", False),
+        ("critic", False),
+    ]
+    first, repair, imagined, unreadable, refused = log
+    assert first.messages == MESSAGES and first.reply == "sure! {not json"
+    assert first.parsed is None and first.usage.prompt_tokens == 30
+    assert repair.messages[-2] == {"role": "assistant", "content": "sure! {not json"}
+    assert repair.parsed == Pick(action="click(3)", confidence=0.9)
+    assert imagined.parsed == ["[4] button 'In cart'"] and imagined.usage.calls == 1
+    assert unreadable.reply == "three" and "invalid literal" in (unreadable.error or "")
+    assert refused.reply == "" and "bad prompt" in (refused.error or "")
+
+
+async def test_concurrent_episodes_keep_their_own_call_logs():
+    fake = FakeOpenAIServer(delay=0.05)
+    logs = CallList(), CallList()
+
+    async def episode(log: CallList, role: str, c: LLMClient) -> None:
+        with logging_calls(log):
+            await asyncio.gather(*(c.complete(MESSAGES, role=role) for _ in range(3)))
+
+    with fake as url:
+        shared = client(url)  # one client serves both, as an Agent's does
+        await asyncio.gather(episode(logs[0], "a", shared), episode(logs[1], "b", shared))
+    assert [call.role for call in logs[0]] == ["a"] * 3
+    assert [call.role for call in logs[1]] == ["b"] * 3
 
 
 def test_missing_configuration_is_a_clear_error(monkeypatch):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pytest
 
-from forethought.envs.grammar import ActionParseError, parse_action
+from forethought.envs.parse import ActionParseError, parse_action
 from forethought.envs.types import Action, ActionKind, Element, Observation
 from forethought.planner import Score
 from forethought.worldmodel.critic import LLMCritic

@@ -5,7 +5,7 @@ an element id would be, the way BrowserGym's ``cheat()`` finds elements:
 
 - ``click(button "Place order")``: the first button named exactly so;
 - ``click(radio ~"Work:")``: ``~`` matches a name that contains the text;
-- ``click(link "Lunch?" in row "Ann Lee")``: a link in the table row that mentions Ann Lee;
+- ``click(link "Lunch?" in row "Ann Lee")``: a link whose row (or card) mentions Ann Lee;
 - ``fill(textbox "To", "ann@example.com")``, ``select(combobox "Size", "M")``;
 - ``stop("$45.20")`` or ``stop()`` ends it (with the answer for information tasks).
 
@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from forethought.envs.grammar import assign_risk, parse_action
-from forethought.envs.types import Action, ActionKind, Element, Observation, Verdict
+from forethought.envs.parse import parse_action
+from forethought.envs.risk import assign_risk
+from forethought.envs.types import Action, ActionKind, Observation, Verdict
 
 if TYPE_CHECKING:
     from forethought.envs.browser import BrowserEnv
@@ -94,28 +95,6 @@ def level_of(actions: int) -> str:
 # --- following solutions -----------------------------------------------------------------
 
 
-def _subtree(elements: list[Element], index: int) -> list[Element]:
-    depth = elements[index].depth
-    out = []
-    for e in elements[index + 1 :]:
-        if e.depth <= depth:
-            break
-        out.append(e)
-    return out
-
-
-def _rows_mentioning(elements: list[Element], text: str) -> set[str]:
-    """Ids of every element inside a table row whose text mentions ``text``."""
-    inside: set[str] = set()
-    for i, e in enumerate(elements):
-        if e.role != "row":
-            continue
-        kids = _subtree(elements, i)
-        if any(text in k.name for k in [e, *kids]):
-            inside.update(k.id for k in kids)
-    return inside
-
-
 def resolve(step: str, obs: Observation) -> Action:
     """The action ``step`` names on the page ``obs``: its locator becomes an element id."""
     m = _LOCATOR.match(step)
@@ -127,9 +106,9 @@ def resolve(step: str, obs: Observation) -> Action:
         for e in obs.elements
         if e.role == role and (name in e.name if m["op"] else e.name == name)
     ]
-    if m["row"]:
-        scope = _rows_mentioning(obs.elements, json.loads(m["row"]))
-        hits = [e for e in hits if e.id in scope]
+    if m["row"]:  # the row's text travels on its controls' lines
+        row = json.loads(m["row"])
+        hits = [e for e in hits if row in e.context]
     if not hits:
         raise SolutionError(f"{step}: no such element on {obs.url}\n{obs.render()[:4000]}")
     return assign_risk(parse_action(f"{m['verb']}({hits[0].id}{m['rest'] or ''})", obs), obs)
@@ -143,14 +122,22 @@ class SolutionRun:
     actions: list[Action] = field(default_factory=list)
 
 
-async def run_solution(env: BrowserEnv, task: Task, solution: Sequence[str]) -> SolutionRun:
-    """Start ``task`` on ``env`` and follow ``solution`` step by step.
+async def run_solution(
+    env: BrowserEnv,
+    task: Task,
+    solution: Sequence[str],
+    on_page: Callable[[Observation], Awaitable[None]] | None = None,
+) -> SolutionRun:
+    """Start ``task`` on ``env`` and follow ``solution`` step by step; ``on_page`` sees
+    each observation a step is resolved on (the page is still ``env.page`` then).
 
     Raises :class:`SolutionError` when a step cannot be found or its action fails.
     """
     obs = await env.reset(task, int(task.meta.get("seed", 0)))
     done: list[Action] = []
     for step in solution:
+        if on_page is not None:
+            await on_page(obs)
         action = resolve(step, obs)
         done.append(action)
         result = await env.step(action)

@@ -1,0 +1,376 @@
+"""The action set, defined once.
+
+Each action has one :class:`ActionSpec` in :data:`ACTIONS`: its arguments, the other
+spellings the parser accepts, an example, the element roles it is for, the function that
+performs it in the browser (named in :mod:`forethought.envs.execute`), its risk rule
+(applied by :mod:`forethought.envs.risk`) and its BrowserGym function (used by
+:mod:`forethought.envs.browsergym_actions`). Everything else derives from the table: the
+grammar text of error messages (:data:`GRAMMAR`), the prompts' list
+(:func:`action_list`), the policy's decoding pattern (:data:`ACTION_PATTERN`,
+:data:`CALL_PATTERN`), the parser's names (:data:`ALIASES`) and :data:`TARGETED`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+from forethought.envs.types import Action, ActionKind, Element, Observation
+
+__all__ = [
+    "ACTIONS",
+    "ACTION_PATTERN",
+    "ALIASES",
+    "CALL_PATTERN",
+    "DIRECTIONS",
+    "GRAMMAR",
+    "NAMES",
+    "SCROLL",
+    "SCROLL_PIXELS",
+    "TARGETED",
+    "ActionSpec",
+    "Arg",
+    "RiskRule",
+    "action_list",
+    "misfit",
+    "page_pattern",
+]
+
+
+class Arg(StrEnum):
+    """What an action's argument is."""
+
+    ID = "id"
+    TEXT = "text"
+    OPTION = "option"
+    KEY = "key"
+    DIRECTION = "direction"
+    URL = "url"
+    ANSWER = "answer"
+
+    @property
+    def what(self) -> str:
+        """The argument as an error message names it: ``the text to type``."""
+        return _WHAT[self]
+
+
+_WHAT = {
+    Arg.ID: "an element id",
+    Arg.TEXT: "the text to type",
+    Arg.OPTION: "an option",
+    Arg.KEY: "a key",
+    Arg.DIRECTION: "a direction",
+    Arg.URL: "a url",
+    Arg.ANSWER: "an answer",
+}
+
+
+class RiskRule(StrEnum):
+    """How :func:`~forethought.envs.risk.assign_risk` judges an action's risk."""
+
+    #: Always safe.
+    SAFE = "safe"
+    #: Its element's risk (the page's, or its name's); clicking a form field is safe.
+    ELEMENT = "element"
+    #: Enter submits, Space activates: then the focused or targeted element's risk.
+    KEY = "key"
+    #: What the URL says it does (delete, cancel, log out...).
+    URL = "url"
+
+
+#: Pixels one ``scroll(direction)`` moves, in the browser and in BrowserGym.
+SCROLL_PIXELS = 500
+
+#: ``scroll(direction)`` as ``(dx, dy)`` in pixels.
+SCROLL: dict[str, tuple[int, int]] = {
+    "up": (0, -SCROLL_PIXELS),
+    "down": (0, SCROLL_PIXELS),
+    "left": (-SCROLL_PIXELS, 0),
+    "right": (SCROLL_PIXELS, 0),
+}
+DIRECTIONS = tuple(SCROLL)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the grammar."""
+
+    kind: ActionKind
+    #: What it does, in a few words.
+    does: str
+    #: Its arguments, in order, as the grammar writes them.
+    args: tuple[Arg, ...]
+    example: str
+    #: The function of :mod:`forethought.envs.execute` that performs it.
+    executor: str
+    risk: RiskRule
+    #: BrowserGym's function for it; ``None``: BrowserGym cannot perform it.
+    browsergym: str | None
+    #: Other names the parser reads as this action (BrowserGym's, weak models').
+    aliases: tuple[str, ...] = ()
+    #: The roles of the elements it is for; ``None``: any element with an id. Not
+    #: enforced by the parser (a fill on an editable combobox works, for one).
+    roles: frozenset[str] | None = None
+    #: It may also take an element id first (``press(12, "Enter")``), not shown in the
+    #: grammar; without one it acts on the focused element.
+    id_optional: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.kind.value
+
+    @property
+    def targeted(self) -> bool:
+        """Whether its first argument is an element id it cannot do without."""
+        return self.args[:1] == (Arg.ID,) and not self.id_optional
+
+    @property
+    def shown_args(self) -> tuple[Arg, ...]:
+        """The arguments the grammar shows (an optional id is left out)."""
+        return self.args[1:] if self.id_optional else self.args
+
+    def signature(self) -> str:
+        """``fill(id, text)``."""
+        return f"{self.name}({', '.join(self.shown_args)})"
+
+    def prompt_form(self) -> str:
+        """``fill(id, "text")``: how a model writes it, strings quoted."""
+        return f"{self.name}({', '.join(_prompt_arg(a) for a in self.shown_args)})"
+
+    def can_target(self, role: str) -> bool:
+        """Whether it is for an element of this role."""
+        return Arg.ID in self.args and (self.roles is None or role in self.roles)
+
+
+def _prompt_arg(arg: Arg) -> str:
+    if arg is Arg.ID:
+        return "id"
+    if arg is Arg.DIRECTION:
+        return f'"{"|".join(DIRECTIONS)}"'
+    return f'"{arg}"'
+
+
+_SPECS = (
+    ActionSpec(
+        ActionKind.CLICK,
+        does="clicks an element",
+        args=(Arg.ID,),
+        example="click(12)",
+        executor="click",
+        risk=RiskRule.ELEMENT,
+        browsergym="click",
+    ),
+    ActionSpec(
+        ActionKind.FILL,
+        does="replaces a field's text",
+        args=(Arg.ID, Arg.TEXT),
+        example='fill(12, "milk")',
+        executor="fill",
+        risk=RiskRule.SAFE,
+        browsergym="fill",
+        aliases=("type",),
+        roles=frozenset({"textbox", "searchbox", "spinbutton"}),
+    ),
+    ActionSpec(
+        ActionKind.SELECT,
+        does="picks an option of a list by its label or value",
+        args=(Arg.ID, Arg.OPTION),
+        example='select(12, "Large")',
+        executor="select",
+        risk=RiskRule.SAFE,
+        browsergym="select_option",
+        aliases=("select_option",),
+        roles=frozenset({"combobox", "listbox"}),
+    ),
+    ActionSpec(
+        ActionKind.PRESS,
+        does="presses a key or a combination on the focused element, or on one given first",
+        args=(Arg.ID, Arg.KEY),
+        example='press("Enter")',
+        executor="press",
+        risk=RiskRule.KEY,
+        browsergym="press",
+        aliases=("keyboard_press",),
+        id_optional=True,
+    ),
+    ActionSpec(
+        ActionKind.SCROLL,
+        does="scrolls the page",
+        args=(Arg.DIRECTION,),
+        example='scroll("down")',
+        executor="scroll",
+        risk=RiskRule.SAFE,
+        browsergym="scroll",
+    ),
+    ActionSpec(
+        ActionKind.HOVER,
+        does="moves the mouse over an element",
+        args=(Arg.ID,),
+        example="hover(12)",
+        executor="hover",
+        risk=RiskRule.SAFE,
+        browsergym="hover",
+    ),
+    ActionSpec(
+        ActionKind.MORE,
+        does="shows a folded summary line of the page in full",
+        args=(Arg.ID,),
+        example="more(12)",
+        executor="more",
+        risk=RiskRule.SAFE,
+        # Folded lines are our page text's; a BrowserGym page has none to unfold.
+        browsergym=None,
+        aliases=("unfold", "show_more"),
+        roles=frozenset({"folded"}),
+    ),
+    ActionSpec(
+        ActionKind.GOTO,
+        does="opens a url",
+        args=(Arg.URL,),
+        example='goto("https://example.com/")',
+        executor="goto",
+        risk=RiskRule.URL,
+        browsergym="goto",
+        aliases=("go_to", "navigate"),
+    ),
+    ActionSpec(
+        ActionKind.GO_BACK,
+        does="goes back to the previous page",
+        args=(),
+        example="go_back()",
+        executor="go_back",
+        risk=RiskRule.SAFE,
+        browsergym="go_back",
+        aliases=("back",),
+    ),
+    ActionSpec(
+        ActionKind.STOP,
+        does="ends the episode, with the answer if the goal asks for one",
+        args=(Arg.ANSWER,),
+        example='stop("42")',
+        executor="stop",
+        risk=RiskRule.SAFE,
+        browsergym="send_msg_to_user",
+        aliases=("send_msg_to_user", "answer", "finish"),
+    ),
+)
+
+#: Every action's definition, in the order prompts list them.
+ACTIONS: dict[ActionKind, ActionSpec] = {spec.kind: spec for spec in _SPECS}
+
+#: The actions' names, in table order.
+NAMES = tuple(spec.name for spec in _SPECS)
+
+#: Every name the parser reads (an action's own and its aliases), lowercase.
+ALIASES: dict[str, ActionKind] = {
+    name: spec.kind for spec in _SPECS for name in (spec.name, *spec.aliases)
+}
+
+#: Action kinds whose first argument is an element id.
+TARGETED = frozenset(spec.kind for spec in _SPECS if spec.targeted)
+
+#: The grammar, as error messages state it: ``click(id), fill(id, text), ...``.
+GRAMMAR = ", ".join(spec.signature() for spec in _SPECS)
+
+#: A JSON schema's pattern for one action: a single call (parentheses only inside quoted
+#: text), so that a server constraining decoding with it cannot run one into the next. It
+#: reads the JSON string's raw characters, where a quote is written ``\"``.
+ACTION_PATTERN = rf'^({"|".join(NAMES)})\((\\"([^"\\]|\\.)*\\"|[^()"\\])*\)$'
+
+#: A call of an action's own name in free text (to salvage calls written outside JSON).
+CALL_PATTERN = re.compile(rf"\b(?:{'|'.join(NAMES)})\s*\([^()]*\)")
+
+
+def action_list() -> str:
+    """The actions as prompts list them: ``click(id), fill(id, "text"), ...``."""
+    return ", ".join(spec.prompt_form() for spec in _SPECS)
+
+
+# --- what a page allows --------------------------------------------------------------------
+
+#: Keys a constrained reply may press (a combination is written with ``+``).
+_PRESSABLE = r"[A-Za-z0-9+]+"
+
+
+def _literal(text: str) -> str:
+    """``text`` as a literal of a pattern over a JSON string's raw characters: regex
+    specials escaped, and a quote or backslash as JSON writes it (``\\"``, ``\\\\``)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append(re.escape("\\" + ch))
+        elif ch in r".^$*+?()[]{}|/":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+#: A quoted string argument, as a JSON string holds it: ``\"...\"``.
+_QUOTED = r'\\"([^"\\]|\\.)*\\"'
+
+
+def _arg_pattern(arg: Arg) -> str:
+    if arg is Arg.DIRECTION:
+        return r'\\"(' + "|".join(DIRECTIONS) + r')\\"'
+    if arg is Arg.KEY:
+        return r'\\"' + _PRESSABLE + r'\\"'
+    return _QUOTED
+
+
+def _targets(spec: ActionSpec, obs: Observation) -> list[Element]:
+    """The page's elements ``spec`` can act on: for a click or hover, any element with an
+    id but a folded line or a select (whose options are picked, not clicked)."""
+    if spec.roles is not None:
+        return [e for e in obs.actionable if e.role in spec.roles]
+    return [e for e in obs.actionable if e.role != "folded" and not e.options]
+
+
+def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
+    """The actions valid on ``obs``, as one pattern over a JSON string's raw characters
+    (what llama.cpp and vLLM constrain a reply's string with): ids that exist and can
+    take the action, ``fill`` only on text fields, ``select`` only with the list's own
+    options; other arguments free text. Actions keyed in ``avoid`` (those without free
+    text: a click, a scroll) are left out."""
+    avoid = set(avoid)
+    alternatives: list[str] = []
+    for spec in _SPECS:
+        if spec.targeted:
+            if spec.kind is ActionKind.SELECT:
+                for e in _targets(spec, obs):
+                    options = "|".join(_literal(o) for o in e.options)
+                    if options:
+                        alternatives.append(rf'select\({e.id}, \\"({options})\\"\)')
+                continue
+            ids = "|".join(e.id for e in _targets(spec, obs) if f"{spec.name}({e.id})" not in avoid)
+            if not ids:
+                continue
+            rest = "".join(", " + _arg_pattern(a) for a in spec.args[1:])
+            alternatives.append(rf"{spec.name}\(({ids}){rest}\)")
+        elif spec.kind is ActionKind.SCROLL:
+            ways = [d for d in DIRECTIONS if f'scroll("{d}")' not in avoid]
+            if ways:
+                alternatives.append(rf'scroll\(\\"({"|".join(ways)})\\"\)')
+        elif f"{spec.name}()" not in avoid:
+            args = ", ".join(_arg_pattern(a) for a in spec.shown_args)
+            alternatives.append(rf"{spec.name}\({args}\)")
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+def misfit(action: Action, obs: Observation) -> str | None:
+    """Why ``action`` cannot act on ``obs`` (``None`` if it can): its element is not on
+    the page, or it is not for that element (a fill on a button, an option the list does
+    not have)."""
+    if action.target is None:
+        return None
+    element = obs.element(action.target)
+    if element is None or not element.id:
+        return f"no element [{action.target}] on the page"
+    spec = ACTIONS[action.kind]
+    if spec.roles is not None and element.role not in spec.roles and spec.targeted:
+        return f"{spec.name}() is not for a {element.role} ([{element.id}] {element.role})"
+    if action.kind is ActionKind.SELECT and element.options and action.value not in element.options:
+        return f"[{element.id}] has no option {action.value!r}"
+    return None

@@ -1,0 +1,178 @@
+"""The action table, what derives from it, and the BrowserGym translation."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import json
+import re
+
+import pytest
+
+from forethought.envs.actions import (
+    ACTION_PATTERN,
+    ACTIONS,
+    ALIASES,
+    GRAMMAR,
+    NAMES,
+    TARGETED,
+    ActionSpec,
+    action_list,
+)
+from forethought.envs.browser import BrowserEnv
+from forethought.envs.browsergym_actions import UntranslatableAction, to_browsergym
+from forethought.envs.execute import executor_for
+from forethought.envs.parse import ActionParseError, parse_action
+from forethought.envs.types import Action, ActionKind
+from forethought.worldmodel import policy
+from forethought.worldmodel.prompts import PREAMBLE
+from tests.envs.sample_page import ROUND_TRIP
+
+
+@pytest.mark.parametrize("action", ROUND_TRIP, ids=str)
+def test_browsergym_round_trip(action: Action) -> None:
+    """Our parser reads the BrowserGym code back; an untargeted press goes to the focus."""
+    back = parse_action(to_browsergym(action, focused="4"))
+    if action.kind is ActionKind.PRESS and action.target is None:
+        assert back == action.model_copy(update={"target": "4"})
+    elif action.kind is ActionKind.STOP and action.value is None:
+        assert back == Action(kind=ActionKind.STOP, value="")
+    else:
+        assert back == action
+
+
+@pytest.mark.parametrize(
+    "value", ['he said "hi", then left', "it's", "multi\nline ünïcode 😀", "back\\slash", ""]
+)
+def test_browsergym_strings_are_python_literals(value: str) -> None:
+    """BrowserGym reads arguments with ``ast.literal_eval``: every string survives."""
+    code = to_browsergym(Action(kind=ActionKind.FILL, target="4", value=value))
+    call = ast.parse(code, mode="eval").body
+    assert isinstance(call, ast.Call) and call.func.id == "fill"  # type: ignore[attr-defined]
+    assert [ast.literal_eval(a) for a in call.args] == ["4", value]
+
+
+@pytest.mark.parametrize(
+    ("action", "code"),
+    [
+        (Action(kind=ActionKind.CLICK, target="12"), "click('12')"),
+        (Action(kind=ActionKind.HOVER, target="a51"), "hover('a51')"),
+        (Action(kind=ActionKind.FILL, target="4", value="milk"), "fill('4', 'milk')"),
+        (Action(kind=ActionKind.SELECT, target="8", value="L"), "select_option('8', 'L')"),
+        (Action(kind=ActionKind.PRESS, target="4", value="Tab"), "press('4', 'Tab')"),
+        (Action(kind=ActionKind.PRESS, value="Enter"), "press('4', 'Enter')"),
+        (Action(kind=ActionKind.SCROLL, value="up"), "scroll(0, -500)"),
+        (Action(kind=ActionKind.GOTO, value="http://x.test/"), "goto('http://x.test/')"),
+        (Action(kind=ActionKind.GO_BACK), "go_back()"),
+        (Action(kind=ActionKind.STOP, value="42"), "send_msg_to_user('42')"),
+        (Action(kind=ActionKind.STOP), "send_msg_to_user('')"),
+    ],
+    ids=str,
+)
+def test_browsergym_translation_table(action: Action, code: str) -> None:
+    assert to_browsergym(action, focused="4") == code
+
+
+def test_browsergym_press_without_focus() -> None:
+    """No focused element: scrolling keys scroll, other keys cannot be pressed."""
+    page_down = Action(kind=ActionKind.PRESS, value="PageDown")
+    assert to_browsergym(page_down) == "scroll(0, 500)"
+    assert to_browsergym(Action(kind=ActionKind.PRESS, value="Home")) == "scroll(0, -100000)"
+    assert to_browsergym(Action(kind=ActionKind.PRESS, target="9", value="Enter")) == (
+        "press('9', 'Enter')"
+    )
+    with pytest.raises(UntranslatableAction, match=r"press\('Enter'\) needs a focused element"):
+        to_browsergym(Action(kind=ActionKind.PRESS, value="Enter"))
+
+
+# --- the table and what derives from it ---------------------------------------------------
+
+
+def _names_called(text: str) -> list[str]:
+    return re.findall(r"(\w+)\(", text)
+
+
+def test_the_table_defines_every_kind_once() -> None:
+    assert list(ACTIONS) == [spec.kind for spec in ACTIONS.values()]
+    assert set(ACTIONS) == set(ActionKind)
+    assert tuple(kind.value for kind in ACTIONS) == NAMES
+
+
+def test_the_prompt_lists_exactly_the_table() -> None:
+    assert _names_called(action_list()) == list(NAMES)
+    assert f"Actions: {action_list()}." in PREAMBLE
+    assert action_list() == (
+        'click(id), fill(id, "text"), select(id, "option"), press("key"), '
+        'scroll("up|down|left|right"), hover(id), more(id), goto("url"), go_back(), '
+        'stop("answer")'
+    )
+
+
+def test_the_grammar_in_error_messages_lists_exactly_the_table() -> None:
+    assert _names_called(GRAMMAR) == list(NAMES)
+    with pytest.raises(ActionParseError, match=re.escape(f"Valid actions: {GRAMMAR}.")):
+        parse_action("clack(1)")
+
+
+def test_the_decoding_pattern_covers_exactly_the_table() -> None:
+    assert policy.ACTION_PATTERN is ACTION_PATTERN
+    alternatives = re.match(r"\^\(([\w|]+)\)", ACTION_PATTERN)
+    assert alternatives is not None and alternatives[1].split("|") == list(NAMES)
+    for spec in ACTIONS.values():
+        # (the pattern reads the JSON string's raw characters: quotes escaped)
+        assert re.fullmatch(ACTION_PATTERN, json.dumps(spec.example)[1:-1]), spec.example
+        assert policy._CALL.findall(f"I'd say {spec.example} here") == [spec.example]
+    assert not re.fullmatch(ACTION_PATTERN, "click(1)click(2)")
+    assert not re.fullmatch(ACTION_PATTERN, "tap(1)")
+
+
+@pytest.mark.parametrize("spec", ACTIONS.values(), ids=lambda s: s.name)
+def test_the_parser_reads_every_name_and_alias(spec: ActionSpec) -> None:
+    action = parse_action(spec.example)
+    assert action.kind is spec.kind
+    assert str(action) == spec.example  # examples are written as actions print
+    for alias in spec.aliases:
+        assert parse_action(alias + spec.example[len(spec.name) :]) == action
+    assert {ALIASES[name] for name in (spec.name, *spec.aliases)} == {spec.kind}
+
+
+def test_the_parser_knows_no_other_names() -> None:
+    assert set(ALIASES.values()) == set(ACTIONS)
+    assert set(ALIASES) == {n for s in ACTIONS.values() for n in (s.name, *s.aliases)}
+
+
+@pytest.mark.parametrize("spec", ACTIONS.values(), ids=lambda s: s.name)
+def test_browsergym_translates_exactly_the_table(spec: ActionSpec) -> None:
+    action = parse_action(spec.example)
+    if spec.browsergym is None:
+        with pytest.raises(UntranslatableAction, match=rf"{spec.name}\(\) has no BrowserGym"):
+            to_browsergym(action, focused="4")
+        return
+    code = to_browsergym(action, focused="4")
+    assert _names_called(code)[0] == spec.browsergym
+    back = parse_action(code)
+    assert back == (action.model_copy(update={"target": "4"}) if spec.id_optional else action)
+
+
+def test_targeted_kinds_and_roles() -> None:
+    K = ActionKind
+    assert {K.CLICK, K.FILL, K.SELECT, K.HOVER, K.MORE} == TARGETED
+    assert ACTIONS[K.MORE].can_target("folded") and not ACTIONS[K.MORE].can_target("button")
+    assert ACTIONS[K.CLICK].can_target("button") and ACTIONS[K.PRESS].can_target("textbox")
+    assert ACTIONS[K.FILL].can_target("textbox") and not ACTIONS[K.FILL].can_target("link")
+    assert not ACTIONS[K.GOTO].can_target("link")
+
+
+@pytest.mark.parametrize("spec", ACTIONS.values(), ids=lambda s: s.name)
+def test_every_executor_exists(spec: ActionSpec) -> None:
+    executor = executor_for(spec.kind)
+    assert inspect.iscoroutinefunction(executor) and executor.__name__ == spec.executor
+
+
+def test_more_unfolds_in_the_browser_env() -> None:
+    """more(id) only marks the line unfolded: no page is needed, none is touched."""
+    env = BrowserEnv()
+    assert env.unfolded == set()
+    asyncio.run(executor_for(ActionKind.MORE)(env, parse_action("more(f3)")))
+    assert env.unfolded == {"f3"}
