@@ -51,11 +51,11 @@ def remember(history: list[str], line: str) -> list[str]:
 def _element_changes(before: Observation, after: Observation) -> list[str]:
     """``["3 elements appeared", "1 changed"]``: actionable elements matched by id."""
     old, new = _actionable(before), _actionable(after)
-    counts = (
-        (len(new.keys() - old.keys()), "appeared"),
-        (len(old.keys() - new.keys()), "disappeared"),
-        (sum(_shown(old[i]) != _shown(new[i]) for i in old.keys() & new.keys()), "changed"),
-    )
+    changed = [i for i in old.keys() & new.keys() if _shown(old[i]) != _shown(new[i])]
+    appeared, gone = new.keys() - old.keys(), old.keys() - new.keys()
+    if not appeared and not gone and 0 < len(changed) <= 2:  # say what it became
+        return ["now " + " and ".join(_now(new[i]) for i in sorted(changed, key=int_or_text))]
+    counts = ((len(appeared), "appeared"), (len(gone), "disappeared"), (len(changed), "changed"))
     parts: list[str] = []
     for n, verb in counts:
         if n:
@@ -69,8 +69,23 @@ def _actionable(obs: Observation) -> dict[str, Element]:
 
 
 def _shown(element: Element) -> tuple[object, ...]:
-    """What an element shows (its indentation aside)."""
-    return (element.role, element.name, element.value, element.states)
+    """What an element shows (its indentation and focus aside)."""
+    return (element.role, element.name, element.value, _states(element))
+
+
+def _states(element: Element) -> tuple[str, ...]:
+    return tuple(s for s in element.states if s != "focused")
+
+
+def _now(element: Element) -> str:
+    """``[1] textbox 'Username' value='karrie'``: an element as it is now (no row text)."""
+    bare = element.model_copy(update={"context": "", "options": (), "states": _states(element)})
+    return bare.line().strip()
+
+
+def int_or_text(element_id: str) -> tuple[int, str]:
+    """Ids in page order where they are numbers."""
+    return (int(element_id), "") if element_id.isdigit() else (1 << 30, element_id)
 
 
 def _shown_url(before: str, after: str) -> str:

@@ -332,19 +332,27 @@ def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
     """The actions valid on ``obs``, as one pattern over a JSON string's raw characters
     (what llama.cpp and vLLM constrain a reply's string with): ids that exist and can
     take the action, ``fill`` only on text fields, ``select`` only with the list's own
-    options; other arguments free text. Actions keyed in ``avoid`` (those without free
-    text: a click, a scroll) are left out."""
+    options; other arguments free text. Actions keyed in ``avoid`` are left out: a click
+    or a scroll as it is; for a fill or a select, the element (another text typed into
+    a field whose typing changed nothing would likely change nothing either)."""
     avoid = set(avoid)
+    acted = {key.split(",")[0] for key in avoid}  # ``fill(5, "x")`` → ``fill(5``
     alternatives: list[str] = []
     for spec in _SPECS:
         if spec.targeted:
             if spec.kind is ActionKind.SELECT:
                 for e in _targets(spec, obs):
+                    if f"select({e.id}" in acted:
+                        continue
                     options = "|".join(_literal(o) for o in e.options)
                     if options:
                         alternatives.append(rf'select\({e.id}, \\"({options})\\"\)')
                 continue
-            ids = "|".join(e.id for e in _targets(spec, obs) if f"{spec.name}({e.id})" not in avoid)
+            ids = "|".join(
+                e.id
+                for e in _targets(spec, obs)
+                if f"{spec.name}({e.id})" not in avoid and f"{spec.name}({e.id}" not in acted
+            )
             if not ids:
                 continue
             rest = "".join(", " + _arg_pattern(a) for a in spec.args[1:])
@@ -361,8 +369,8 @@ def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
 
 def misfit(action: Action, obs: Observation) -> str | None:
     """Why ``action`` cannot act on ``obs`` (``None`` if it can): its element is not on
-    the page, or it is not for that element (a fill on a button, an option the list does
-    not have)."""
+    the page, it is not for that element (a fill on a button, an option the list does
+    not have), or it would change nothing (the text or option is already there)."""
     if action.target is None:
         return None
     element = obs.element(action.target)
@@ -373,4 +381,6 @@ def misfit(action: Action, obs: Observation) -> str | None:
         return f"{spec.name}() is not for a {element.role} ([{element.id}] {element.role})"
     if action.kind is ActionKind.SELECT and element.options and action.value not in element.options:
         return f"[{element.id}] has no option {action.value!r}"
+    if action.kind in (ActionKind.FILL, ActionKind.SELECT) and element.value == action.value:
+        return f"[{element.id}] already holds {action.value!r}: it would change nothing"
     return None

@@ -235,16 +235,17 @@ class Observation(BaseModel):
     @property
     def key(self) -> str:
         """A cheap key for transpositions, computed on the url and the actionable elements
-        (their roles, names, values and states): text that ticks (a clock, a countdown)
-        does not make a page new."""
+        (their roles, names, values and states but focus): text that ticks (a clock, a
+        countdown) does not make a page new."""
         digest = hashlib.blake2b(digest_size=12)
         digest.update(self.url.encode())
         digest.update(b"\0")
         if self.modal:
             digest.update(self.modal_line.encode())
             digest.update(b"\0")
-        for e in self.actionable:
-            digest.update(f"{e.id}\1{e.role}\1{e.name}\1{e.value}\1{e.states}\0".encode())
+        for e in self.actionable:  # (focus moves as one acts: not part of a page's state)
+            states = [s for s in e.states if s != "focused"]
+            digest.update(f"{e.id}\1{e.role}\1{e.name}\1{e.value}\1{states}\0".encode())
         digest.update(b"\0")
         digest.update(self.notes.encode())
         return digest.hexdigest()

@@ -35,22 +35,19 @@ def _written_in_order(schema: dict[str, Any]) -> None:
 class Proposal(BaseModel):
     model_config = ConfigDict(json_schema_extra=_written_in_order)
 
-    #: The page line of the element the goal needs next, copied (or ``done``): writing it
-    #: first grounds a small model's choice of id in what the line says.
+    #: The page line of the element the goal needs next, copied: writing it first grounds
+    #: a small model's choice of id in what the line says.
     element: str = ""
     actions: list[str]
 
 
-#: What the reply's ``element`` may be when no element is needed.
-DONE = "done"
-
-
-def element_pattern(obs: Observation) -> str:
-    """The ``element`` field's pattern over a JSON string's raw characters: a line of one
-    of the page's actionable elements (its ``[id]`` and whatever follows), or ``done``."""
+def element_pattern(obs: Observation) -> str | None:
+    """The ``element`` field's pattern over a JSON string's raw characters: the start of
+    one of the page's actionable lines, ``[id] role 'name'`` (short: its row text and
+    options are left out). (A way out such as "done" lets a small model stop before it
+    starts: it ends with stop() instead.)"""
     ids = "|".join(e.id for e in obs.actionable)
-    line = rf'\[({ids})\] ([^"\\\n]|\\.)*' if ids else "(?!)"
-    return rf"^({line}|{DONE})$" if ids else rf"^{DONE}$"
+    return rf"^\[({ids})\] [a-z]+( '([^'\"\\\n]|\\\\.)*')?$" if ids else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -82,6 +79,11 @@ class Rejection(BaseModel):
     reason: str
 
 
+#: Actions asked for beyond the K wanted: spares for those that cannot be taken.
+SPARE = 2
+#: The repair samples (a greedy reply would say the same again).
+REPAIR_TEMPERATURE = 0.7
+
 #: Pages whose rejections are remembered (the most recent ones).
 _REMEMBERED_PAGES = 256
 
@@ -101,13 +103,16 @@ class LLMPolicy:
         self, goal: str, state: Observation, k: int, avoid: Collection[str] = ()
     ) -> tuple[list[tuple[Action, float]], Cost]:
         """Up to ``k`` distinct valid actions for ``state``, best first; ``avoid``: action
-        keys not to propose (they changed nothing here), left out of the constraint.
+        keys not to propose (tried here already), left out of the constraint.
 
-        A reply with no valid action is repaired once (the model is told why each failed);
-        if the second has none either, the result is empty: "no valid action"."""
-        messages = self.prompts.messages("policy", goal, state, k=k)
-        schema = proposal_schema(k, page_pattern(state, avoid=avoid), element_pattern(state))
-        texts, usage = await self._ask(messages, schema, k)
+        The model is asked for ``k + SPARE`` actions, so that one it insists on but that
+        cannot be taken (tried, or already done) leaves others. A reply with no valid
+        action is repaired once (the model is told why each failed), sampled rather than
+        greedy; if that has none either, the result is empty: "no valid action"."""
+        asked = k + SPARE
+        messages = self.prompts.messages("policy", goal, state, k=asked)
+        schema = proposal_schema(asked, page_pattern(state, avoid=avoid), element_pattern(state))
+        texts, usage = await self._ask(messages, schema, asked)
         actions, rejections = self.validate(texts, state, avoid)
         if not actions:
             repair = [
@@ -115,7 +120,7 @@ class LLMPolicy:
                 {"role": "assistant", "content": json.dumps({"actions": texts})},
                 {"role": "user", "content": _repair_note(rejections)},
             ]
-            texts, more = await self._ask(repair, schema, k)
+            texts, more = await self._ask(repair, schema, asked, temperature=REPAIR_TEMPERATURE)
             usage = usage + more
             actions, again = self.validate(texts, state, avoid)
             rejections += again
@@ -125,11 +130,20 @@ class LLMPolicy:
         return list(zip(actions, priors, strict=True)), usage
 
     async def _ask(
-        self, messages: list[dict[str, str]], schema: type[Proposal], k: int
+        self,
+        messages: list[dict[str, str]],
+        schema: type[Proposal],
+        k: int,
+        temperature: float = 0.0,
     ) -> tuple[list[str], Cost]:
         try:
             proposal, usage = await self.client.structured(
-                messages, schema, max_tokens=32 * k + 16, role="policy"
+                messages,
+                schema,
+                max_tokens=32 * k + 64,
+                temperature=temperature,
+                seed=0,
+                role="policy",
             )
             return list(proposal.actions), usage
         except StructuredOutputError as err:  # salvage calls written outside the JSON

@@ -56,13 +56,13 @@ POLICY = """
 {% for line in relevant %}{{ line }}
 {% endfor %}
 {% endif %}Goal (again): {{ goal }}
-Propose up to {{ k }} different next actions toward the goal, best first; click(N) \
-clicks [N]. E.g. [5] textbox 'Search' → fill(5, "blue umbrella"); [8] combobox \
-'Language' options: 'English' | 'French' → select(8, "French"). Close a pop-up that is \
-not about the goal. Propose stop("<answer>") only once the goal is done, or to answer \
-the question it asks.
-Reply as JSON: {"element": "<the page line of the element to act on next, copied; or \
-done>", "actions": ["<action>", ...]}"""
+Propose up to {{ k }} different actions for the next step toward the goal (the first \
+part of it not done yet), best first. click(N) clicks [N]. Examples: [5] textbox \
+'Search' → fill(5, "blue umbrella"); [8] combobox 'Language' options: 'English' | \
+'French' → select(8, "French"). Close a pop-up that is not about the goal. Propose \
+stop("<answer>") only once the goal is done, or to answer the question it asks.
+Reply as JSON: {"element": "<[id] role 'name' of the element to act on next>", \
+"actions": ["<action>", ...]}"""
 
 WM_DIFF = """\
 Imagine the page right after the action below. Write only the lines that change, in the \
