@@ -7,14 +7,17 @@
 # packages second. Usage: results/run-eval.sh builtin|miniwob|webdreamer
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-wt="${WT:-/work/eval-wt}"
 name="${1:?usage: results/run-eval.sh NAME (a results/NAME.cmd)}"
-commit="$(cat "$here/results/COMMIT")"
+wt="${WT:-/work/eval-wt}"
+# (a run may name its own commit in NAME.commit; else results/COMMIT)
+commit_file="$here/results/$name.commit"
+[ -f "$commit_file" ] || commit_file="$here/results/COMMIT"
+commit="$(cat "$commit_file")"
 if [ ! -d "$wt" ]; then
   git -C "$here" worktree add --detach "$wt" "$commit"
 fi
 if [ "$(git -C "$wt" rev-parse --short HEAD)" != "$(git -C "$here" rev-parse --short "$commit")" ]; then
-  echo "error: $wt is not at $commit (results/COMMIT); move it or set WT" >&2
+  echo "error: $wt is not at $commit ($commit_file); move it or set WT" >&2
   exit 2
 fi
 if [ ! -x "$wt/.venv-frozen/bin/python" ]; then

@@ -134,8 +134,10 @@ class BrowserEnv:
         #: The safe actions done on the current document since it loaded (``None`` once
         #: a risky one was): what :meth:`reopen` replays to re-create client-side state.
         self._replay: list[Action] | None = []
-        #: Ids of the folded summary lines ``more(id)`` unfolded; cleared on :meth:`reset`.
+        #: Ids of the folded summary lines ``more(id)`` unfolded in this episode.
         self.unfolded: set[str] = set()
+        #: The episode's element ids, across its pages.
+        self.ids = IdMemory()
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -160,7 +162,6 @@ class BrowserEnv:
     async def reset(self, task: Task, seed: int = 0) -> Observation:
         """Start an episode of ``task`` in a fresh browser context and observe its page."""
         setup = self._setup_for(task)
-        self.unfolded.clear()
         page = await self._open(task, setup)
         await setup.start(task, seed, page)
         goal = getattr(setup, "goal", None)  # suites whose goal the page sets (MiniWoB)
@@ -171,13 +172,20 @@ class BrowserEnv:
         self._last = await self.observe()
         return self._last
 
-    async def restore(self, task: Task, url: str, storage_state: dict[str, Any]) -> Observation:
+    async def restore(
+        self,
+        task: Task,
+        url: str,
+        storage_state: dict[str, Any],
+        ids: IdMemory | None = None,
+    ) -> Observation:
         """Reopen an episode of ``task`` where an earlier run left it (``--resume``).
 
         A fresh context gets ``storage_state`` (from :meth:`storage_state`), then the
         setup reopens ``url`` on the task's state as it was left, without resetting it.
         Raises :class:`RestoreUnsupported` when the task's setup cannot do that (MiniWoB,
         custom tasks): restart that episode with :meth:`reset` instead.
+        ``ids`` (from a snapshot) gives the page's elements the ids they had.
         """
         setup = self._setup_for(task)
         if not callable(getattr(setup, "restore", None)):
@@ -186,6 +194,8 @@ class BrowserEnv:
                 "restart the episode with reset()"
             )
         page = await self._open(task, setup, storage_state)
+        if ids is not None:
+            self.ids = ids
         await cast(RestorableSetup, setup).restore(task, page, url)
         await self._settle()
         self._ready()
@@ -199,18 +209,24 @@ class BrowserEnv:
         return dict(await self._context.storage_state())
 
     async def snapshot(self) -> dict[str, Any] | None:
-        """The page's URL, storage state and the safe actions done on it since it loaded,
-        for :meth:`reopen` (``None`` before reset)."""
+        """The page's URL, storage state, the safe actions done on it since it loaded and
+        the episode's element ids, for :meth:`reopen` (``None`` before reset)."""
         if self._context is None or self._page is None or self._page.is_closed():
             return None
         replay = None if self._replay is None else [str(a) for a in self._replay]
-        return {"url": self._page.url, "storage": await self.storage_state(), "replay": replay}
+        return {
+            "url": self._page.url,
+            "storage": await self.storage_state(),
+            "replay": replay,
+            "ids": {"known": self.ids.known, "next": self.ids.next},
+        }
 
     async def reopen(self, task: Task, snapshot: dict[str, Any]) -> Observation:
         """:meth:`restore` from a :meth:`snapshot`, then replay the page's safe actions (an
         open dialog, a filled field), so the page is as it was left. The replay sends no
         write: the server already holds what the episode sent."""
-        obs = await self.restore(task, snapshot["url"], snapshot["storage"])
+        ids = IdMemory(**snapshot["ids"]) if snapshot.get("ids") else None
+        obs = await self.restore(task, snapshot["url"], snapshot["storage"], ids)
         for text in snapshot.get("replay") or []:
             result = await self.step(parse_action(text, obs), WritePermit.nothing())
             obs = result.observation
@@ -227,7 +243,7 @@ class BrowserEnv:
             self._browser = await acquire_browser(headed=self.headed, executable=self.executable)
         self.task, self.setup, self._verdict, self._done = task, setup, None, False
         self._replay = []
-        self.ids = IdMemory()  # an episode's element ids, across its pages
+        self.ids, self.unfolded = IdMemory(), set()
         allowed = list(dict.fromkeys([*task.allowed_origins, *setup.allowed_origins(task)]))
         if not allowed and "://" in task.start_url:
             allowed = [origin_of(task.start_url)]

@@ -246,6 +246,27 @@ _SKIP_ROLES = {
     "ListMarker",
 }
 _STATES = ("checked", "disabled", "expanded", "selected", "required", "readonly")
+_CONTROL_ROLES = frozenset(
+    {
+        "button",
+        "link",
+        "textbox",
+        "searchbox",
+        "checkbox",
+        "radio",
+        "combobox",
+        "listbox",
+        "option",
+        "menuitem",
+        "menuitemcheckbox",
+        "menuitemradio",
+        "tab",
+        "switch",
+        "slider",
+        "spinbutton",
+        "treeitem",
+    }
+)
 
 
 def _prop(node: dict[str, Any], key: str) -> Any:
@@ -253,7 +274,8 @@ def _prop(node: dict[str, Any], key: str) -> Any:
 
 
 def axtree_elements(axtree: dict[str, Any], extra: dict[str, Any]) -> list[Element]:
-    """BrowserGym's AXTree as our compact elements (ids are BrowserGym's ``bid``s)."""
+    """BrowserGym's AXTree as our compact elements: controls carry their ``bid`` as id,
+    other lines (text, headings, containers) none."""
     nodes = axtree.get("nodes") or []
     by_id = {n["nodeId"]: n for n in nodes}
     children = {n["nodeId"]: n.get("childIds") or [] for n in nodes}
@@ -282,9 +304,12 @@ def axtree_elements(axtree: dict[str, Any], extra: dict[str, Any]) -> list[Eleme
                 ):
                     states.append(prop["name"])
             value = _prop(node, "value")
+            # Ids only on what one can act on: a control's role, or what the page made
+            # clickable (BrowserGym reads the listeners); the rest is context text.
+            acts = role in _CONTROL_ROLES or bool(props.get("clickable"))
             out.append(
                 Element(
-                    id=str(bid if bid is not None else f"t{node_id}"),
+                    id=str(bid) if bid is not None and acts and "disabled" not in states else "",
                     role=role,
                     name=name,
                     value=str(value) if value not in (None, "") else None,
