@@ -94,7 +94,5 @@ def relevant(goal: str, obs: Observation, n: int = 5) -> list[Element]:
     def score(bag: set[str]) -> float:
         return sum(math.log(1 + total / df[w]) for w in bag & wanted)
 
-    scored = [(score(bag), i) for i, bag in enumerate(bags)]
-    ranked = sorted((s, i) for s, i in scored if s > 0)
-    ranked.sort(key=lambda pair: (-pair[0], pair[1]))
+    ranked = sorted((-score(bag), i) for i, bag in enumerate(bags) if bag & wanted)
     return [elements[i] for _, i in ranked[:n]]
