@@ -145,16 +145,15 @@ async def test_a_modal_dialog_hides_the_page_until_it_closes(site: Path) -> None
         obs = result.observation
         assert result.error is None
         assert obs.modal == 'dialog "Join our newsletter"'
-        assert obs.elements[0].role == "dialog" and obs.elements[0].name == "Join our newsletter"
+        assert obs.elements[0].name == "Join our newsletter" and not obs.elements[0].id
         assert {"Email", "No thanks"} <= names(obs)
         assert not {"Buy", "Coupon", "Store", "Newsletter"} & names(obs)
         line = 'A dialog "Join our newsletter" is open; the rest of the page is behind it'
         assert obs.render().count(line) == 1
         assert obs.key != before.key
 
-        dialog_id = obs.elements[0].id
         result = await click(env, buy)
-        assert_covered(result, f'dialog "Join our newsletter" [{dialog_id}]')
+        assert_covered(result, 'dialog "Join our newsletter"')
         assert f"element [{buy}]" in result.error
         result = await env.step(Action(kind=ActionKind.FILL, target=coupon, value="X"))
         assert_covered(result, 'dialog "Join our newsletter"')
