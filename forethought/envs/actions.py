@@ -332,9 +332,10 @@ def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
     """The actions valid on ``obs``, as one pattern over a JSON string's raw characters
     (what llama.cpp and vLLM constrain a reply's string with): ids that exist and can
     take the action, ``fill`` only on text fields, ``select`` only with the list's own
-    options; other arguments free text. Actions keyed in ``avoid`` are left out: a click
-    or a scroll as it is; for a fill or a select, the element (another text typed into
-    a field whose typing changed nothing would likely change nothing either)."""
+    options (not the one it holds); other arguments free text. Actions keyed in
+    ``avoid`` are left out: a click or a scroll as it is; for a fill or a select, the
+    element (another text typed into a field whose typing changed nothing would likely
+    change nothing either)."""
     avoid = set(avoid)
     acted = {key.split(",")[0] for key in avoid}  # ``fill(5, "x")`` → ``fill(5``
     alternatives: list[str] = []
@@ -344,7 +345,7 @@ def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
                 for e in _targets(spec, obs):
                     if f"select({e.id}" in acted:
                         continue
-                    options = "|".join(_literal(o) for o in e.options)
+                    options = "|".join(_literal(o) for o in e.options if o != e.value)
                     if options:
                         alternatives.append(rf'select\({e.id}, \\"({options})\\"\)')
                 continue

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from forethought.envs.actions import ACTIONS, ALIASES, DIRECTIONS, GRAMMAR, ActionSpec, Arg
-from forethought.envs.types import Action, Element, Observation
+from forethought.envs.types import Action, ActionKind, Element, Observation
 
 __all__ = ["ActionParseError", "normalize_key", "parse_action"]
 
@@ -563,4 +563,22 @@ def _with_optional_id(
             )
         target = _resolve_id(id_arg, observation, f"{spec.name}()'s element")
         return Action(kind=spec.kind, target=target, value=_READERS[arg](rest, name, arg))
-    return Action(kind=spec.kind, value=_READERS[arg](args, name, arg))
+    try:
+        return Action(kind=spec.kind, value=_READERS[arg](args, name, arg))
+    except ActionParseError:
+        if button := _button_named(args, observation):  # press("Submit") means the button
+            return Action(kind=ActionKind.CLICK, target=button.id)
+        raise
+
+
+def _button_named(args: list[_Arg], observation: Observation | None) -> Element | None:
+    """The one clickable element whose name is the single argument, if any."""
+    if observation is None or len(args) != 1 or not isinstance(args[0].value, str):
+        return None
+    name = args[0].value.strip().lower()
+    found = [
+        e
+        for e in observation.actionable
+        if e.name.strip().lower() == name and e.role in ("button", "link", "tab", "menuitem")
+    ]
+    return found[0] if len(found) == 1 else None

@@ -27,14 +27,22 @@ from forethought.worldmodel.prompts import Prompts
 
 
 def _written_in_order(schema: dict[str, Any]) -> None:
-    # Both fields required in the schema, so a constrained reply writes the element line
-    # first; when read, a reply without it still counts.
-    schema["required"] = ["element", "actions"]
+    # All fields required in the schema, so a constrained reply names the next part of the
+    # goal, then the element line, then the actions; when read, a reply without them counts.
+    schema["required"] = ["next", "element", "actions"]
+
+
+#: The longest ``next`` a constrained reply may write (it costs decoding time); a longer
+#: one from a server that does not constrain is still read.
+NEXT_CHARS = 100
 
 
 class Proposal(BaseModel):
     model_config = ConfigDict(json_schema_extra=_written_in_order)
 
+    #: The part of the goal to do now, in the model's words: naming it first keeps a
+    #: small model from jumping to the goal's last step (submit before the fields).
+    next: str = Field("", json_schema_extra={"maxLength": NEXT_CHARS})
     #: The page line of the element the goal needs next, copied: writing it first grounds
     #: a small model's choice of id in what the line says.
     element: str = ""

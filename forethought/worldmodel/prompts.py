@@ -61,7 +61,8 @@ part of it not done yet), best first. click(N) clicks [N]. Examples: [5] textbox
 'Search' → fill(5, "blue umbrella"); [8] combobox 'Language' options: 'English' | \
 'French' → select(8, "French"). Close a pop-up that is not about the goal. Propose \
 stop("<answer>") only once the goal is done, or to answer the question it asks.
-Reply as JSON: {"element": "<[id] role 'name' of the element to act on next>", \
+Reply as JSON: {"next": "<the part of the goal to do now>", \
+"element": "<[id] role 'name' of the element to act on next>", \
 "actions": ["<action>", ...]}"""
 
 WM_DIFF = """\
@@ -117,7 +118,9 @@ class Prompts(BaseModel):
     ) -> list[dict[str, str]]:
         """The chat messages for one role call, in the shared-prefix layout."""
         context = _compiled(self.context).render(goal=goal, page=page.render())
-        relevant_lines = [e.line() for e in relevant(goal, page)]
+        shared = relevant(goal, page)
+        # A list of every control says nothing the page did not.
+        relevant_lines = [e.line() for e in shared] if len(shared) < len(page.actionable) else []
         role = {"goal": goal, "memory": page.memory, "relevant": relevant_lines, **values}
         task = _compiled(getattr(self, template)).render(role)
         return [

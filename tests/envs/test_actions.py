@@ -19,12 +19,13 @@ from forethought.envs.actions import (
     TARGETED,
     ActionSpec,
     action_list,
+    page_pattern,
 )
 from forethought.envs.browser import BrowserEnv
 from forethought.envs.browsergym_actions import UntranslatableAction, to_browsergym
 from forethought.envs.execute import executor_for
 from forethought.envs.parse import ActionParseError, parse_action
-from forethought.envs.types import Action, ActionKind
+from forethought.envs.types import Action, ActionKind, Element, Observation
 from forethought.worldmodel import policy
 from forethought.worldmodel.prompts import PREAMBLE
 from tests.envs.sample_page import ROUND_TRIP
@@ -176,3 +177,30 @@ def test_more_unfolds_in_the_browser_env() -> None:
     assert env.unfolded == set()
     asyncio.run(executor_for(ActionKind.MORE)(env, parse_action("more(f3)")))
     assert env.unfolded == {"f3"}
+
+
+def test_the_page_pattern_holds_actions_to_the_page() -> None:
+    page = Observation(
+        url="http://127.0.0.1:8000/form",
+        elements=[
+            Element(id="2", role="textbox", name="Name"),
+            Element(id="3", role="combobox", name="Size", options=["S", "M"], value="S"),
+            Element(id="4", role="button", name="Save"),
+            Element(id="f5", role="folded", name="9 more items"),
+        ],
+    )
+    pattern = page_pattern(page)
+
+    def valid(action: str) -> bool:
+        return re.fullmatch(pattern, json.dumps(action)[1:-1]) is not None
+
+    assert valid("click(4)") and valid('fill(2, "Ada")') and valid('select(3, "M")')
+    assert valid("more(f5)") and valid('stop("done")')
+    assert not valid("click(9)")  # no such element
+    assert not valid('fill(4, "Ada")')  # a button takes no text
+    assert not valid('select(3, "L")')  # not one of its options
+    assert not valid('select(3, "S")')  # the option it already holds
+    assert not valid("click(3)")  # a list's options are selected, not clicked
+    avoided = page_pattern(page, avoid=["click(4)", 'fill(2, "Ada")'])
+    assert not re.fullmatch(avoided, "click(4)")
+    assert not re.fullmatch(avoided, json.dumps('fill(2, "Bob")')[1:-1])

@@ -64,6 +64,8 @@ def test_tolerates_weak_model_spellings(text: str, expected: str) -> None:
         ("click(\"[7] link 'Cancel'\")", "click(7)"),
         ('fill(Name, "Ada")', 'fill(4, "Ada")'),
         ("click(12)", "click(12)"),
+        ('press("Place order")', "click(5)"),  # not a key: the one button of that name
+        ("press(show details)", "click(12)"),
     ],
 )
 def test_labels_resolve_against_the_observation(text: str, expected: str) -> None:
@@ -221,6 +223,8 @@ def test_malformed_input_is_rejected_with_a_message(text: str) -> None:
         ("clack(3)", "unknown action 'clack'"),
         ("noop()", "noop() is not an action"),
         ("press(Foo)", "unknown key 'Foo'"),
+        ("press(Cancel)", "unknown key 'Cancel'"),  # two controls of that name: no guess
+        ("press(Size)", "unknown key 'Size'"),  # a list is not pressed
     ],
 )
 def test_messages_say_what_was_wrong(text: str, needle: str) -> None:
