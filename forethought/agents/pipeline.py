@@ -2,8 +2,9 @@
 
 Each node is one method of :class:`StepPipeline` over the typed :class:`LoopState`. The
 loop plans again after every real step, except while it continues a verified imagined
-path (speculation). State is checkpointed to SQLite after every node; the env, the roles
-and the trace live in the :class:`Runtime`, outside the state.
+path (speculation) or fills the other fields of a form the reactive policy wrote out.
+State is checkpointed to SQLite after every node; the env, the roles and the trace live
+in the :class:`Runtime`, outside the state.
 
 Only ``gate`` can be interrupted (an approval in ``ask`` mode), and LangGraph re-runs an
 interrupted node from its start on resume: so ``gate`` does nothing expensive. The
@@ -47,6 +48,7 @@ from forethought.agents.state import (
     kept,
     write_key,
 )
+from forethought.envs.actions import misfit
 from forethought.envs.risk import assign_risk
 from forethought.envs.types import (
     Action,
@@ -77,6 +79,8 @@ class StepPipeline:
             return {}
         if state.step >= self.rt.max_steps:
             return {"done": True, "stop_reason": StopReason.STEP_LIMIT}
+        if state.fills:
+            return self._next_fill(state)
         if not state.continuation:
             return {"pending": None}
         nxt, rest = state.continuation[0], state.continuation[1:]
@@ -128,7 +132,12 @@ class StepPipeline:
             cost=choice.cost,
             plan_seconds=time.perf_counter() - started,
         )
-        return {"usage": usage, "pending": pending, "continuation": choice.continuation}
+        return {
+            "usage": usage,
+            "pending": pending,
+            "continuation": choice.continuation,
+            "fills": choice.fills,
+        }
 
     async def assess(self, state: LoopState) -> Update:
         """Imagine and score the chosen action when the gate needs a score it lacks; in
@@ -219,6 +228,8 @@ class StepPipeline:
         history = remember(state.history, memory_line(action, before, obs, error))
         obs = obs.model_copy(update={"memory": history})
         update: Update = {"obs": obs, "step": step + 1, "refused": [], "history": history}
+        if state.fills and (error or _controls(obs) != _controls(before)):
+            update["fills"] = []  # the form changed: ask again
         fidelity = None
         if pending.prediction is not None:
             fidelity = measure(before, pending.prediction, obs, self._wm_format())
@@ -302,13 +313,24 @@ class StepPipeline:
         return _Filtered(self.rt.roles.policy, set(state.refused), state.tried)
 
     async def _react(self, state: LoopState) -> _Choice:
-        """The policy's first proposal, unimagined (the gate imagines risky ones)."""
+        """The policy's first proposal, unimagined (the gate imagines risky ones); when it
+        fills a field, the fills that follow it on other fields come next."""
         policy = self._policy(state)
-        proposals, cost = await policy.propose(self.rt.goal, state.obs, 1)
+        proposals, cost = await policy.propose(self.rt.goal, state.obs, REACTIVE_PROPOSALS)
         candidates = [
             CandidateRecord(action=str(a), risk=a.risk.value, prior=p) for a, p in proposals
         ]
-        return _Choice(proposals[0][0] if proposals else None, cost, candidates)
+        if not proposals:
+            return _Choice(None, cost, candidates)
+        actions = [a for a, _ in proposals]
+        return _Choice(actions[0], cost, candidates, fills=_form_fills(actions))
+
+    def _next_fill(self, state: LoopState) -> Update:
+        """The next queued fill, while it still fits the page and has not been tried."""
+        action = _as_seen(state, assign_risk(state.fills[0], state.obs))
+        if action.key in state.tried.get(state.obs.key, ()) or misfit(action, state.obs):
+            return {"pending": None, "fills": []}
+        return {"pending": Pending(action=action), "fills": state.fills[1:]}
 
     async def _search(self, state: LoopState, options: PlannerOptions) -> _Choice:
         """A search over imagined futures; its best path past the action, for speculation."""
@@ -379,6 +401,7 @@ class _Choice:
     prediction: Observation | None = None
     tree_file: str | None = None
     continuation: list[ImaginedStep] = field(default_factory=list)
+    fills: list[Action] = field(default_factory=list)
 
 
 class _Filtered:
@@ -399,6 +422,32 @@ class _Filtered:
             proposals, cost = await self.inner.propose(goal, state, k + len(banned))
         kept = [(a, p) for a, p in proposals if a.key not in banned][:k]
         return kept, cost
+
+
+#: Actions the reactive agent asks for: the first is taken; fills on other fields that
+#: follow a fill come after it (see :func:`_form_fills`).
+REACTIVE_PROPOSALS = 3
+
+_FORM_KINDS = (ActionKind.FILL, ActionKind.SELECT)
+
+
+def _form_fills(actions: list[Action]) -> list[Action]:
+    """The fills and selects that follow a first fill or select, each on a field not
+    touched before it, up to the first other action."""
+    if actions[0].kind not in _FORM_KINDS:
+        return []
+    fields, fills = {actions[0].target}, []
+    for action in actions[1:]:
+        if action.kind not in _FORM_KINDS or action.target in fields:
+            break
+        fields.add(action.target)
+        fills.append(action)
+    return fills
+
+
+def _controls(obs: Observation) -> list[tuple[str, str, str]]:
+    """The page's controls as they are named, whatever they hold."""
+    return [(e.id, e.role, e.name) for e in obs.actionable]
 
 
 def _as_seen(state: LoopState, action: Action) -> Action:

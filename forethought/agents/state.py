@@ -82,6 +82,10 @@ class LoopState(BaseModel):
     obs: Observation
     pending: Pending | None = None
     continuation: list[ImaginedStep] = Field(default_factory=list)
+    #: The policy's further fills and selects on other fields of this form, run next
+    #: without asking again while the page's controls stay as they were (a small model
+    #: writes a form's fields as one reply; asked again, it tends to jump to the submit).
+    fills: list[Action] = Field(default_factory=list)
     #: Action keys the gate refused on this page (forgotten once an action runs).
     refused: list[str] = Field(default_factory=list)
     #: Action keys already run on a page, by its ``Observation.key``: not proposed again

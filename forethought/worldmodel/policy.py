@@ -128,6 +128,10 @@ class LLMPolicy:
                 {"role": "assistant", "content": json.dumps({"actions": texts})},
                 {"role": "user", "content": _repair_note(rejections)},
             ]
+            # The repair's constraint also leaves out what the reply tried (none could be
+            # taken): a small model told why tends to write the same again.
+            avoided = {*avoid, *_keys(texts, state)}
+            schema = proposal_schema(asked, page_pattern(state, avoided), element_pattern(state))
             texts, more = await self._ask(repair, schema, asked, temperature=REPAIR_TEMPERATURE)
             usage = usage + more
             actions, again = self.validate(texts, state, avoid)
@@ -193,6 +197,17 @@ class LLMPolicy:
         self._rejections[key] = rejections
         while len(self._rejections) > _REMEMBERED_PAGES:
             del self._rejections[next(iter(self._rejections))]
+
+
+def _keys(texts: list[str], state: Observation) -> list[str]:
+    """The keys of the actions ``texts`` parse to on ``state`` (those that parse)."""
+    keys = []
+    for text in texts:
+        try:
+            keys.append(parse_action(text, state).key)
+        except ActionParseError:
+            continue
+    return keys
 
 
 def _repair_note(rejections: list[Rejection]) -> str:

@@ -13,8 +13,16 @@ from forethought.agents import Agent, AgentConfig
 from forethought.agents.result import EpisodeStatus, GateDecision
 from forethought.agents.state import StopReason
 from forethought.agents.trace import read_trace
+from forethought.envs.types import Task
 from tests.agents.doubles import EchoWorldModel, FixedCritic, ScriptedPolicy
-from tests.agents.fake_env import TASK, FailingPolicy, FakeEnvs, TableWorldModel
+from tests.agents.fake_env import (
+    TASK,
+    FailingPolicy,
+    FakeEnvs,
+    FakeSite,
+    TableWorldModel,
+    page,
+)
 
 DELETE = [
     ("inbox", 'click("Drafts")'),
@@ -148,6 +156,52 @@ async def test_a_reactive_gate_imagines_each_risky_action_once(runs_home):
     gated = next(r for r in result.trajectory if r.action == "click(4)")
     assert gated.usage.calls == 1 + 2  # the proposal, then the gate's simulate and score
     assert gated.score == 1.0 and gated.prediction
+
+
+def form_site(extra_after_name: bool) -> FakeSite:
+    """A login form: typing the name moves to ``typed`` (with a suggestion list when
+    ``extra_after_name``), typing the password to ``ready``, the button to ``sent``."""
+    fields = [("1", "textbox", "Name"), ("2", "textbox", "Password"), ("3", "button", "Log in")]
+    typed = [*fields, ("9", "option", "Adam")] if extra_after_name else fields
+    pages = {
+        "form": page("form", *fields),
+        "typed": page("typed", *typed),
+        "ready": page("ready", *fields),
+        "sent": page("sent", ("8", "link", "Home")),
+    }
+    moves = {
+        ("form", 'fill(1, "Ada")'): "typed",
+        ("typed", 'fill(2, "pw")'): "ready",
+        ("typed", "click(9)"): "typed",
+        ("ready", "click(3)"): "sent",
+    }
+    return FakeSite(pages=pages, moves=moves)
+
+
+FORM = [
+    ("form", 'fill(1, "Ada")'),
+    ("form", 'fill(2, "pw")'),
+    ("form", "click(3)"),
+    ("typed", "click(9)"),
+    ("ready", "click(3)"),
+    ("sent", "stop()"),
+]
+FORM_TASK = Task(id="fake.login", goal="Log in as Ada.", start_url="fake://form")
+
+
+async def test_a_reactive_reply_that_fills_a_form_fills_its_other_fields_next(runs_home):
+    s = Setup(FORM, agent="reactive")
+    s.envs.site = form_site(extra_after_name=False)
+    await s.agent().run(FORM_TASK)
+    assert s.executed == ['fill(1, "Ada")', 'fill(2, "pw")', "click(3)", "stop()"]
+    assert s.policy.calls == 3  # the password came from the first reply: not asked again
+
+
+async def test_the_queued_fills_are_dropped_when_the_form_changes(runs_home):
+    s = Setup(FORM, agent="reactive", max_steps=2)
+    s.envs.site = form_site(extra_after_name=True)  # a suggestion list appears
+    await s.agent().run(FORM_TASK)
+    assert s.executed == ['fill(1, "Ada")', "click(9)"]  # asked again on the new page
 
 
 async def test_a_spent_budget_leaves_the_action_unscored_and_refused(runs_home):
