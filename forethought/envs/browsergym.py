@@ -269,6 +269,22 @@ _CONTROL_ROLES = frozenset(
 )
 
 
+#: States said when false too, under another word: a box not ticked, a section closed.
+_FALSE_STATES = {"checked": "unchecked", "expanded": "collapsed"}
+
+
+def _states(node: dict[str, Any]) -> list[str]:
+    """The node's states, as the browser env words them."""
+    states = []
+    for prop in node.get("properties") or []:
+        name, value = prop.get("name"), (prop.get("value") or {}).get("value")
+        if name in _STATES and value in (True, "true"):
+            states.append(name)
+        elif name in _FALSE_STATES and value in (False, "false"):
+            states.append(_FALSE_STATES[name])
+    return states
+
+
 def _prop(node: dict[str, Any], key: str) -> Any:
     return (node.get(key) or {}).get("value")
 
@@ -296,13 +312,7 @@ def axtree_elements(axtree: dict[str, Any], extra: dict[str, Any]) -> list[Eleme
         if shown and bid is not None and props.get("visibility", 1) < 0.5:
             shown = False
         if shown and (name or role not in ("text",)):
-            states = []
-            for prop in node.get("properties") or []:
-                if prop.get("name") in _STATES and (prop.get("value") or {}).get("value") in (
-                    True,
-                    "true",
-                ):
-                    states.append(prop["name"])
+            states = _states(node)
             value = _prop(node, "value")
             # Ids only on what one can act on: a control's role, or what the page made
             # clickable (BrowserGym reads the listeners); the rest is context text.

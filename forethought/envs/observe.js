@@ -142,6 +142,8 @@
     return null;
   }
 
+  const CHECKABLE = new Set(["checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"]);
+
   function statesOf(el, role) {
     const s = [];
     const aria = (n) => el.getAttribute(n);
@@ -150,8 +152,10 @@
       s.push("level" + (level ? level[1] : aria("aria-level") || "2"));
     }
     if (el.checked === true || aria("aria-checked") === "true") s.push("checked");
+    else if (CHECKABLE.has(role)) s.push("unchecked"); // said, so "tick it" reads as not done
     if (el.disabled === true || aria("aria-disabled") === "true") s.push("disabled");
     if (aria("aria-expanded") === "true") s.push("expanded");
+    else if (aria("aria-expanded") === "false") s.push("collapsed");
     if (el.selected === true || aria("aria-selected") === "true") s.push("selected");
     if (el.required === true || aria("aria-required") === "true") s.push("required");
     if (el.readOnly === true && (el.tagName === "INPUT" || el.tagName === "TEXTAREA")) s.push("readonly");

@@ -68,6 +68,7 @@ async def test_observation_is_compact_and_ids_are_stable(shop: Task) -> None:
         assert "img" not in [e.role for e in obs.elements]  # decorative image
         assert by_name(obs, "Welcome to our shop.").role == "text"
         assert by_name(obs, "Gift wrap").role == "checkbox"
+        assert "unchecked" in by_name(obs, "Gift wrap").states  # said: not ticked yet
         assert by_name(obs, "Size").value == "Large"
         assert by_name(obs, "Place order").risk is Risk.IRREVERSIBLE  # POST form, by name
         assert by_name(obs, "Qty").risk is Risk.IRREVERSIBLE  # Enter submits that form

@@ -122,3 +122,14 @@ async def test_every_action_kind_runs_in_browsergyms_action_set(env) -> None:
     await env.reset(task("click-test"), seed=1)
     result = await env.step(parse_action('stop("done")'))
     assert result.error is None and result.done
+
+
+def test_states_say_a_box_not_ticked_and_a_section_closed() -> None:
+    from forethought.envs.browsergym import _states
+
+    def node(**props):
+        return {"properties": [{"name": k, "value": {"value": v}} for k, v in props.items()]}
+
+    assert _states(node(checked="false", expanded=False)) == ["unchecked", "collapsed"]
+    assert _states(node(checked="true", disabled=True)) == ["checked", "disabled"]
+    assert _states(node(checked="mixed", focused=True)) == []
