@@ -130,7 +130,9 @@ class Agent:
     def roles(self) -> Roles:
         """The roles for this agent's configuration (LLM ones unless plugged in)."""
         options = self.config.planner_options()
-        policy = self.custom["policy"] or LLMPolicy(self._client(self.models["policy"]))
+        policy = self.custom["policy"] or LLMPolicy(
+            self._client(self.models["policy"]), proposals=options.proposals
+        )
         world_model = self.custom["world_model"] or LLMWorldModel(
             self._client(self.models["world_model"]), format=WMFormat(options.wm_format)
         )

@@ -63,6 +63,7 @@ def eval_command(
     budget_seconds: opts.BudgetSeconds = None,
     critic_samples: opts.CriticSamples = None,
     wm_format: opts.WMFormatOption = None,
+    proposals: opts.ProposalsOption = None,
     episode_timeout: float = typer.Option(
         900.0,
         help="Seconds per episode; then it is judged on the state it reached "
@@ -99,6 +100,7 @@ def eval_command(
                 budget_seconds,
                 critic_samples,
                 wm_format,
+                proposals,
             ),
             episode_timeout=episode_timeout,
         )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from forethought.planner import WMFormat
+from forethought.planner import ProposalMode, WMFormat
 
 
 class Switch(StrEnum):
@@ -23,6 +23,14 @@ BudgetTokens = Annotated[int | None, typer.Option(help="LLM tokens per decision,
 BudgetSeconds = Annotated[float | None, typer.Option(help="Seconds per decision, at most.")]
 CriticSamples = Annotated[int | None, typer.Option(help="Critic samples averaged per score.")]
 WMFormatOption = Annotated[WMFormat | None, typer.Option(help="World-model prediction format.")]
+ProposalsOption = Annotated[
+    ProposalMode | None,
+    typer.Option(
+        help="How the policy makes candidates: list (the model writes K actions in one "
+        "reply) or rank (every valid action ranked by the model's likelihood; the "
+        "embedded server only)."
+    ),
+]
 GateThreshold = Annotated[float, typer.Option(help="Score an irreversible action needs.")]
 NoSpeculate = Annotated[
     bool, typer.Option("--no-speculate", help="Plan again after every real step.")
@@ -38,6 +46,7 @@ def planner_overrides(
     budget_seconds: float | None,
     critic_samples: int | None,
     wm_format: WMFormat | None,
+    proposals: ProposalMode | None = None,
 ) -> dict[str, Any]:
     """The planner options a user set (``AgentConfig.planner``)."""
     values = {
@@ -49,5 +58,6 @@ def planner_overrides(
         "budget_seconds": budget_seconds,
         "critic_samples": critic_samples,
         "wm_format": wm_format.value if wm_format else None,
+        "proposals": proposals.value if proposals else None,
     }
     return {k: v for k, v in values.items() if v is not None}

@@ -57,6 +57,7 @@ def solve(
     budget_seconds: opts.BudgetSeconds = None,
     critic_samples: opts.CriticSamples = None,
     wm_format: opts.WMFormatOption = None,
+    proposals: opts.ProposalsOption = None,
     gate: opts.Switch = typer.Option(opts.Switch.on, help="The safety gate for risky actions."),
     gate_threshold: opts.GateThreshold = 0.75,
     dry_run: bool = typer.Option(False, help="Never execute a state-changing action."),
@@ -111,6 +112,7 @@ def solve(
         budget_seconds,
         critic_samples,
         wm_format,
+        proposals,
     )
     try:
         config = (

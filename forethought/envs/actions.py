@@ -12,6 +12,7 @@ grammar text of error messages (:data:`GRAMMAR`), the prompts' list
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -32,9 +33,12 @@ __all__ = [
     "TARGETED",
     "ActionSpec",
     "Arg",
+    "PageAction",
     "RiskRule",
     "action_list",
+    "exact_pattern",
     "misfit",
+    "page_actions",
     "page_pattern",
 ]
 
@@ -308,6 +312,11 @@ def _literal(text: str) -> str:
     return "".join(out)
 
 
+def exact_pattern(text: str) -> str:
+    """A pattern over a JSON string's raw characters that holds exactly ``text``."""
+    return "^" + _literal(text) + "$"
+
+
 #: A quoted string argument, as a JSON string holds it: ``\"...\"``.
 _QUOTED = r'\\"([^"\\]|\\.)*\\"'
 
@@ -328,41 +337,92 @@ def _targets(spec: ActionSpec, obs: Observation) -> list[Element]:
     return [e for e in obs.actionable if e.role != "folded" and not e.options]
 
 
-def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
-    """The actions valid on ``obs``, as one pattern over a JSON string's raw characters
-    (what llama.cpp and vLLM constrain a reply's string with): ids that exist and can
-    take the action, ``fill`` only on text fields, ``select`` only with the list's own
-    options (not the one it holds); other arguments free text. Actions keyed in
-    ``avoid`` are left out: a click or a scroll as it is; for a fill or a select, the
-    element (another text typed into a field whose typing changed nothing would likely
-    change nothing either)."""
+@dataclass(frozen=True)
+class PageAction:
+    """One action a page allows, written up to its free argument if it has one:
+    ``click(12)``, ``select(4, "Large")``, ``scroll("down")`` are whole; ``fill(12, "``
+    and ``stop("`` leave their text to the model (see :attr:`free`)."""
+
+    spec: ActionSpec
+    element: Element | None = None
+    #: An argument chosen from the page's: a select's option, a scroll's direction.
+    choice: str | None = None
+
+    @property
+    def free(self) -> Arg | None:
+        """The argument left for the model to write (``None``: the action is whole)."""
+        rest = self.spec.args[1:] if self.element is not None else self.spec.shown_args
+        if self.choice is not None:
+            rest = rest[1:]
+        return rest[0] if rest else None
+
+    @property
+    def text(self) -> str:
+        """The action as a reply writes it, up to the opening quote of a free argument."""
+        target = self.element.id if self.element is not None else None
+        value = self.choice if self.free is None else ""
+        written = str(Action(kind=self.spec.kind, target=target, value=value))
+        return written if self.free is None else written[:-2]
+
+    @property
+    def element_line(self) -> str:
+        """What a reply's ``element`` field holds for it: the start of its element's
+        line (:meth:`Element.head`), or nothing for an action on the page."""
+        return self.element.head() if self.element is not None else ""
+
+    def pattern(self) -> str:
+        """This action with any text in its free argument, as a pattern over a JSON
+        string's raw characters (like :func:`page_pattern`'s)."""
+        if self.free is None:
+            return exact_pattern(self.text)
+        return "^" + _literal(self.text[:-1]) + _arg_pattern(self.free) + r"\)$"
+
+
+def page_actions(obs: Observation, avoid: Collection[str] = ()) -> list[PageAction]:
+    """The actions valid on ``obs``, in table order: each element that can take an action
+    (``fill`` only on text fields), each option of a select but the one it holds, each
+    scroll direction; free text arguments left open. Actions keyed in ``avoid`` are left
+    out: a click or a scroll as it is; for a fill or a select, the element (another text
+    typed into a field whose typing changed nothing would likely change nothing either)."""
     avoid = set(avoid)
     acted = {key.split(",")[0] for key in avoid}  # ``fill(5, "x")`` → ``fill(5``
-    alternatives: list[str] = []
+    out: list[PageAction] = []
     for spec in _SPECS:
         if spec.targeted:
-            if spec.kind is ActionKind.SELECT:
-                for e in _targets(spec, obs):
-                    if f"select({e.id}" in acted:
-                        continue
-                    options = "|".join(_literal(o) for o in e.options if o != e.value)
-                    if options:
-                        alternatives.append(rf'select\({e.id}, \\"({options})\\"\)')
-                continue
-            ids = "|".join(
-                e.id
-                for e in _targets(spec, obs)
-                if f"{spec.name}({e.id})" not in avoid and f"{spec.name}({e.id}" not in acted
-            )
-            if not ids:
-                continue
+            for e in _targets(spec, obs):
+                if f"{spec.name}({e.id})" in avoid or f"{spec.name}({e.id}" in acted:
+                    continue
+                if spec.kind is ActionKind.SELECT:
+                    out += [PageAction(spec, e, o) for o in e.options if o != e.value]
+                else:
+                    out.append(PageAction(spec, e))
+        elif spec.kind is ActionKind.SCROLL:
+            out += [PageAction(spec, None, d) for d in DIRECTIONS if f'scroll("{d}")' not in avoid]
+        elif f"{spec.name}()" not in avoid:
+            out.append(PageAction(spec))
+    return out
+
+
+def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
+    """The actions valid on ``obs`` (:func:`page_actions`), as one pattern over a JSON
+    string's raw characters (what llama.cpp and vLLM constrain a reply's string with):
+    ids that exist and can take the action, ``fill`` only on text fields, ``select``
+    only with the list's own options (not the one it holds); other arguments free text."""
+    alternatives: list[str] = []
+    for spec, group in itertools.groupby(page_actions(obs, avoid), key=lambda a: a.spec):
+        forms = list(group)
+        if spec.kind is ActionKind.SELECT:
+            for e, picks in itertools.groupby(forms, key=lambda a: a.element):
+                options = "|".join(_literal(a.choice or "") for a in picks)
+                alternatives.append(rf'select\({e.id}, \\"({options})\\"\)')  # type: ignore[union-attr]
+        elif spec.targeted:
+            ids = "|".join(a.element.id for a in forms)  # type: ignore[union-attr]
             rest = "".join(", " + _arg_pattern(a) for a in spec.args[1:])
             alternatives.append(rf"{spec.name}\(({ids}){rest}\)")
         elif spec.kind is ActionKind.SCROLL:
-            ways = [d for d in DIRECTIONS if f'scroll("{d}")' not in avoid]
-            if ways:
-                alternatives.append(rf'scroll\(\\"({"|".join(ways)})\\"\)')
-        elif f"{spec.name}()" not in avoid:
+            ways = "|".join(a.choice or "" for a in forms)
+            alternatives.append(rf'scroll\(\\"({ways})\\"\)')
+        else:
             args = ", ".join(_arg_pattern(a) for a in spec.shown_args)
             alternatives.append(rf"{spec.name}\({args}\)")
     return "^(" + "|".join(alternatives) + ")$"

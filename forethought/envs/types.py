@@ -102,8 +102,8 @@ class Element(BaseModel):
         indent = "  " * self.depth
         if not self.id and self.role == "text":
             return f"{indent}{self.name}"
-        text = f"{indent}[{self.id}] {self.role}" if self.id else f"{indent}{self.role}"
-        if self.name:
+        text = indent + (self.head() if self.id else self.role)
+        if not self.id and self.name:
             text += f" {_quote(self.name)}"
         if self.value is not None and self.value != "":
             text += f" value={_quote(self.value)}"
@@ -116,6 +116,11 @@ class Element(BaseModel):
         if self.context:
             text += f" · {self.context}"
         return text
+
+    def head(self) -> str:
+        """The start of an actionable element's line, ``[12] button 'Add to cart'``: what
+        the policy's reply copies to name the element it acts on."""
+        return f"[{self.id}] {self.role}" + (f" {_quote(self.name)}" if self.name else "")
 
     @property
     def match_key(self) -> tuple[str, str, str]:

@@ -8,7 +8,7 @@ from .budget import Budget, BudgetTracker
 from .candidates import Candidate
 from .decision import Decision
 from .memo import Memo
-from .options import PRESETS, PlannerOptions, StrictModel, WMFormat
+from .options import PRESETS, PlannerOptions, ProposalMode, StrictModel, WMFormat
 from .plan import ALGORITHMS, plan
 from .protocols import Critic, Policy, StateKey, WorldModel, default_state_key
 from .tree import SearchTree
@@ -29,6 +29,7 @@ __all__ = [
     "PlanEvent",
     "PlannerOptions",
     "Policy",
+    "ProposalMode",
     "Score",
     "SearchTree",
     "StateKey",

@@ -27,6 +27,13 @@ class WMFormat(StrEnum):
     FULL = "full"  # the whole next accessibility tree
 
 
+class ProposalMode(StrEnum):
+    """How the policy makes its K candidate actions."""
+
+    LIST = "list"  # the model writes K actions in one constrained reply
+    RANK = "rank"  # every valid action of the page, ranked by the model's likelihood
+
+
 def unknown_key_message(key: str, valid: Iterable[str]) -> str:
     """``unknown option 'max_step'; did you mean 'max_steps'?`` (or the valid keys)."""
     valid = sorted(valid)
@@ -58,8 +65,8 @@ class StrictModel(BaseModel):
 
 
 class PlannerOptions(StrictModel):
-    """How one decision searches. The LLM roles read ``wm_format``, ``critic_samples`` and
-    ``critic_rubric``; the planner only carries them."""
+    """How one decision searches. The LLM roles read ``proposals``, ``wm_format``,
+    ``critic_samples`` and ``critic_rubric``; the planner only carries them."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -73,6 +80,7 @@ class PlannerOptions(StrictModel):
     beam_width: int = Field(default=2, ge=1, description="beam: paths kept per depth")
 
     # Read by the LLM roles.
+    proposals: ProposalMode = ProposalMode.LIST
     critic_samples: int = Field(default=1, ge=1, description="judge samples averaged per score")
     critic_rubric: CriticRubric = "continuous"
     wm_format: WMFormat = WMFormat.DIFF

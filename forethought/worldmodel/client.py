@@ -250,19 +250,10 @@ class LLMClient:
                 return Completion(text=hit["text"], finish_reason=hit["finish"], cached=True)
         async with self._limit:
             start = time.perf_counter()
-            try:
+            with self._reaching():
                 resp = await self._client.chat.completions.create(
                     model=self.model, messages=messages, **params
                 )
-            except openai.APIStatusError as err:
-                raise LLMError(
-                    f"{self.config.base_url} answered {err.status_code}: {_msg(err)}"
-                ) from None
-            except (openai.APIConnectionError, openai.APITimeoutError) as err:
-                raise LLMError(
-                    f"cannot reach {self.config.base_url} "
-                    f"after {self.config.max_retries} retries: {err}"
-                ) from None
             seconds = time.perf_counter() - start
         choice = resp.choices[0]
         text = choice.message.content or ""
@@ -271,6 +262,64 @@ class LLMClient:
         if key is not None and self._cache is not None:
             self._cache.put(key, {"text": text, "finish": choice.finish_reason})
         return Completion(text=text, usage=usage, finish_reason=choice.finish_reason)
+
+    async def score(
+        self, messages: Messages, prefix: str, continuations: list[str], *, role: str = "llm"
+    ) -> tuple[list[float], Cost]:
+        """The log likelihood of each continuation of the reply ``prefix`` to ``messages``
+        (a ``/v1/score_continuations`` request, which the embedded server answers; other
+        servers refuse it). The call log gets the continuations, best first."""
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "prefix": prefix,
+            "continuations": continuations,
+        }
+        async with self._limit:
+            start = time.perf_counter()
+            try:
+                with self._reaching(
+                    missing=f"{self.config.base_url} cannot score replies "
+                    "(only the embedded server can): propose by writing them instead"
+                ):
+                    data = await self._client.post(
+                        "/score_continuations", body=body, cast_to=dict[str, Any]
+                    )
+            except LLMError as err:
+                if (log := _CALL_LOG.get()) is not None:
+                    log.record(LLMCall(role=role, messages=messages, error=str(err)))
+                raise
+            seconds = time.perf_counter() - start
+        values = [float(v) for v in data.get("logprobs", [])]
+        if len(values) != len(continuations):
+            raise LLMError(f"{self.config.base_url} scored {len(values)} of {len(continuations)}")
+        usage = usage_from_response(data.get("usage"), seconds)
+        self.usage = self.usage + usage
+        if (log := _CALL_LOG.get()) is not None:
+            best = sorted(zip(values, continuations, strict=True), reverse=True)
+            reply = prefix + "\n" + "\n".join(f"{v:8.2f}  {c}" for v, c in best)
+            log.record(
+                LLMCall(role=role, messages=messages, reply=reply, parsed=values, usage=usage)
+            )
+        return values, usage
+
+    @contextmanager
+    def _reaching(self, missing: str | None = None) -> Iterator[None]:
+        """The server's refusals and unreachability as :class:`LLMError` (after the
+        SDK's retries); ``missing``: what to say when the endpoint is not there."""
+        try:
+            yield
+        except openai.NotFoundError as err:
+            raise LLMError(missing or f"{self.config.base_url} answered 404: {_msg(err)}") from None
+        except openai.APIStatusError as err:
+            raise LLMError(
+                f"{self.config.base_url} answered {err.status_code}: {_msg(err)}"
+            ) from None
+        except (openai.APIConnectionError, openai.APITimeoutError) as err:
+            raise LLMError(
+                f"cannot reach {self.config.base_url} "
+                f"after {self.config.max_retries} retries: {err}"
+            ) from None
 
     async def structured(
         self,

@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from forethought.envs.actions import ACTION_PATTERN, misfit, page_pattern
+from forethought.envs.actions import (
+    ACTION_PATTERN,
+    PageAction,
+    exact_pattern,
+    misfit,
+    page_actions,
+    page_pattern,
+)
 from forethought.envs.actions import CALL_PATTERN as _CALL
 from forethought.envs.parse import ActionParseError, parse_action
 from forethought.envs.risk import assign_risk
 from forethought.envs.types import Action, Observation
-from forethought.planner import Cost
+from forethought.planner import Cost, ProposalMode
 from forethought.worldmodel.client import LLMClient, StructuredOutputError
 from forethought.worldmodel.prompts import Prompts
 
@@ -47,6 +55,14 @@ class Proposal(BaseModel):
     #: a small model's choice of id in what the line says.
     element: str = ""
     actions: list[str]
+
+
+class NextStep(BaseModel):
+    """A reply's first field alone: how :attr:`ProposalMode.RANK` starts its reply."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(required=["next"]))
+
+    next: str = Field("", json_schema_extra={"maxLength": NEXT_CHARS})
 
 
 def element_pattern(obs: Observation) -> str | None:
@@ -102,6 +118,9 @@ class LLMPolicy:
 
     client: LLMClient
     prompts: Prompts = field(default_factory=Prompts)
+    #: ``list``: the model writes its K actions in one reply; ``rank``: every valid
+    #: action of the page is ranked by the model's likelihood (:meth:`_ranked`).
+    proposals: ProposalMode = ProposalMode.LIST
     #: The last proposal's rejections per page, by ``Observation.key``.
     _rejections: dict[str, list[Rejection]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -119,6 +138,8 @@ class LLMPolicy:
         greedy; if that has none either, the result is empty: "no valid action"."""
         asked = k + SPARE
         messages = self.prompts.messages("policy", goal, state, k=asked)
+        if self.proposals is ProposalMode.RANK:
+            return await self._ranked(messages, state, k, avoid)
         schema = proposal_schema(asked, page_pattern(state, avoid=avoid), element_pattern(state))
         texts, usage = await self._ask(messages, schema, asked)
         actions, rejections = self.validate(texts, state, avoid)
@@ -140,6 +161,52 @@ class LLMPolicy:
         actions = actions[:k]
         priors = [1.0 / (rank + 1) for rank in range(len(actions))]
         return list(zip(actions, priors, strict=True)), usage
+
+    async def _ranked(
+        self, messages: list[dict[str, str]], state: Observation, k: int, avoid: Collection[str]
+    ) -> tuple[list[tuple[Action, float]], Cost]:
+        """Every valid action of ``state`` (:func:`page_actions`, ``avoid``ed ones left
+        out) ranked by the model's likelihood of writing it, in one cached pass after the
+        reply's ``next`` field. The best valid ``k`` of the first ``k + SPARE`` are kept,
+        a free argument (a fill's text, an answer) written by the model under a pattern
+        that holds the rest. The priors are the kept ones' likelihoods, normalised."""
+        try:
+            step, usage = await self.client.structured(
+                messages, NextStep, max_tokens=NEXT_CHARS // 2, seed=0, role="policy"
+            )
+            now = step.next
+        except StructuredOutputError as err:
+            now, usage = "", err.usage
+        forms = page_actions(state, avoid)
+        rejections: list[Rejection] = []
+        kept: list[tuple[Action, float]] = []
+        if forms:
+            prefix = "{" + f'"next": {json.dumps(now, ensure_ascii=False)}, "element": '
+            continuations = [_continuation(form) for form in forms]
+            logprobs, cost = await self.client.score(messages, prefix, continuations, role="policy")
+            usage = usage + cost
+            best = sorted(zip(logprobs, forms, strict=True), key=lambda p: -p[0])
+            for logprob, form in best[: k + SPARE]:
+                if len(kept) == k:
+                    break
+                text = form.text
+                if form.free is not None:
+                    written, cost = await self._ask(messages, _argument_schema(form), 1)
+                    usage = usage + cost
+                    if not written:
+                        rejections.append(Rejection(text=text, reason=f"no {form.free} written"))
+                        continue
+                    text = written[0]
+                checked = _check(text, state)
+                if isinstance(checked, Rejection):
+                    rejections.append(checked)
+                elif all(checked.key != action.key for action, _ in kept):
+                    kept.append((checked, logprob))
+        self._remember(state.key, rejections)
+        kept = kept[:k]
+        top = max((logprob for _, logprob in kept), default=0.0)
+        weights = [math.exp(logprob - top) for _, logprob in kept]
+        return [(a, w / sum(weights)) for (a, _), w in zip(kept, weights, strict=True)], usage
 
     async def _ask(
         self,
@@ -176,20 +243,15 @@ class LLMPolicy:
         actions: list[Action] = []
         rejections: list[Rejection] = []
         for text in texts:
-            try:
-                action = assign_risk(parse_action(text, state), state)
-            except ActionParseError as err:
-                rejections.append(Rejection(text=text, reason=err.problem))
-                continue
-            if reason := misfit(action, state):
-                rejections.append(Rejection(text=text, reason=reason))
-                continue
-            if action.key in seen:
-                if action.key in avoid:
+            checked = _check(text, state)
+            if isinstance(checked, Rejection):
+                rejections.append(checked)
+            elif checked.key in seen:
+                if checked.key in avoid:
                     rejections.append(Rejection(text=text, reason="it changed nothing here"))
-                continue
-            seen.add(action.key)
-            actions.append(action)
+            else:
+                seen.add(checked.key)
+                actions.append(checked)
         return actions, rejections
 
     def _remember(self, key: str, rejections: list[Rejection]) -> None:
@@ -197,6 +259,32 @@ class LLMPolicy:
         self._rejections[key] = rejections
         while len(self._rejections) > _REMEMBERED_PAGES:
             del self._rejections[next(iter(self._rejections))]
+
+
+def _check(text: str, state: Observation) -> Action | Rejection:
+    """``text`` as an action of ``state`` with its risk (a label where an id belongs is
+    repaired), or why it cannot be one."""
+    try:
+        action = assign_risk(parse_action(text, state), state)
+    except ActionParseError as err:
+        return Rejection(text=text, reason=err.problem)
+    if reason := misfit(action, state):
+        return Rejection(text=text, reason=reason)
+    return action
+
+
+def _continuation(form: PageAction) -> str:
+    """How a reply goes on after ``"element": `` to take ``form``: its element's line
+    (empty for an action on the page), then the action, up to a free argument's quote."""
+    action = json.dumps(form.text, ensure_ascii=False)
+    if form.free is not None:
+        action = action[:-1]  # the string stays open for the argument
+    return f'{json.dumps(form.element_line, ensure_ascii=False)}, "actions": [{action}'
+
+
+def _argument_schema(form: PageAction) -> type[Proposal]:
+    """A one-action reply that can only be ``form`` with its free argument written."""
+    return proposal_schema(1, form.pattern(), exact_pattern(form.element_line))
 
 
 def _keys(texts: list[str], state: Observation) -> list[str]:

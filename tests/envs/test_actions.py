@@ -19,6 +19,7 @@ from forethought.envs.actions import (
     TARGETED,
     ActionSpec,
     action_list,
+    page_actions,
     page_pattern,
 )
 from forethought.envs.browser import BrowserEnv
@@ -204,3 +205,30 @@ def test_the_page_pattern_holds_actions_to_the_page() -> None:
     avoided = page_pattern(page, avoid=["click(4)", 'fill(2, "Ada")'])
     assert not re.fullmatch(avoided, "click(4)")
     assert not re.fullmatch(avoided, json.dumps('fill(2, "Bob")')[1:-1])
+
+
+def test_page_actions_list_each_action_once_with_free_text_left_open() -> None:
+    page = Observation(
+        url="http://127.0.0.1:8000/form",
+        elements=[
+            Element(id="2", role="textbox", name="Name"),
+            Element(id="3", role="combobox", name="Size", options=["S", "M"], value="S"),
+            Element(id="4", role="button", name="Save"),
+        ],
+    )
+    forms = page_actions(page, avoid=["click(4)"])
+    texts = [form.text for form in forms]
+    assert len(texts) == len(set(texts))
+    assert 'fill(2, "' in texts and 'select(3, "M")' in texts and 'stop("' in texts
+    assert "click(4)" not in texts and "hover(4)" in texts  # the avoided one only
+    assert 'select(3, "S")' not in texts and "click(3)" not in texts
+    fill = forms[texts.index('fill(2, "')]
+    assert fill.free == "text" and fill.element_line == "[2] textbox 'Name'"
+    written = json.dumps('fill(2, "Ada")')[1:-1]
+    assert re.fullmatch(fill.pattern(), written)
+    assert not re.fullmatch(fill.pattern(), json.dumps('fill(4, "Ada")')[1:-1])
+    whole = forms[texts.index('select(3, "M")')]
+    assert whole.free is None and re.fullmatch(whole.pattern(), json.dumps(whole.text)[1:-1])
+    # The page pattern is these actions: each whole one fits it.
+    pattern = page_pattern(page, avoid=["click(4)"])
+    assert all(re.fullmatch(pattern, json.dumps(f.text)[1:-1]) for f in forms if f.free is None)

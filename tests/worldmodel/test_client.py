@@ -250,3 +250,13 @@ def test_environment_configures_the_client(monkeypatch):
     monkeypatch.setenv("FORETHOUGHT_MODEL", "m")
     c = LLMClient()
     assert (c.config.base_url, c.model) == ("http://127.0.0.1:9/v1", "m")
+
+
+async def test_a_server_that_cannot_score_says_so_in_one_line():
+    log = CallList()
+    with FakeOpenAIServer() as url:
+        c = client(url, max_retries=0)
+        with logging_calls(log), pytest.raises(LLMError, match="cannot score replies"):
+            await c.score(MESSAGES, "{", ["a", "b"], role="policy")
+        await c.aclose()
+    assert [call.role for call in log] == ["policy"] and "cannot score" in (log[0].error or "")

@@ -8,9 +8,13 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
+from forethought.envs.actions import misfit
+from forethought.envs.types import ActionKind, Element, Observation
+from forethought.planner import ProposalMode
 from forethought.settings import TEST_MODEL
 from forethought.worldmodel import registry
-from forethought.worldmodel.client import LLMClient
+from forethought.worldmodel.client import LLMCall, LLMClient, logging_calls
+from forethought.worldmodel.policy import LLMPolicy
 from forethought.worldmodel.serving.drafters import SPEC_MODES
 from forethought.worldmodel.serving.managed import ManagedServer
 
@@ -111,3 +115,35 @@ def test_sigterm_shuts_down_cleanly():
     assert "Traceback" not in srv.log_path.read_text()
     with pytest.raises(httpx.ConnectError):
         httpx.get(base_url.removesuffix("/v1") + "/health")
+
+
+class Calls(list):
+    def record(self, call: LLMCall) -> None:
+        self.append(call)
+
+
+async def test_ranked_proposals_are_valid_distinct_and_weighted_by_likelihood(client):
+    page = Observation(
+        url="http://127.0.0.1:8000/profile",
+        elements=[
+            Element(id="2", role="textbox", name="Name"),
+            Element(id="3", role="combobox", name="Size", options=("S", "M", "L"), value="S"),
+            Element(id="4", role="button", name="Save"),
+            Element(id="5", role="link", name="Help"),
+        ],
+    )
+    calls = Calls()
+    policy = LLMPolicy(client, proposals=ProposalMode.RANK)
+    with logging_calls(calls):
+        proposals, usage = await policy.propose("Type Ada as the name", page, 3)
+    actions = [action for action, _ in proposals]
+    priors = [prior for _, prior in proposals]
+    assert len(actions) == 3 == len({a.key for a in actions})
+    assert all(misfit(a, page) is None for a in actions)
+    assert sum(priors) == pytest.approx(1) and priors == sorted(priors, reverse=True)
+    # The fill's text was written by the model, after the ranking chose the field.
+    fills = [a for a in actions if a.kind is ActionKind.FILL]
+    assert fills and all(a.target == "2" and a.value for a in fills)
+    scored = [c for c in calls if c.parsed and isinstance(c.parsed, list)]
+    assert scored and len(scored[0].parsed) > 10  # every action of the page was scored
+    assert usage.calls == len(calls)

@@ -9,6 +9,7 @@ object can be plugged in, and so each response can report what the prefix cache 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -23,6 +24,7 @@ from forethought.worldmodel.serving.drafters import (
     CappedDraft,
     MeteredDraft,
 )
+from forethought.worldmodel.serving.scoring import common_prefix, continuation_logprobs
 
 DEFAULT_CONTEXT = 8192
 
@@ -181,6 +183,71 @@ class EmbeddedEngine:
         response["model"] = self.model_name
         return response
 
+    def score(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Serve one ``/v1/score_continuations`` body (:func:`_score_args`): the log
+        likelihood of each continuation of the assistant's reply ``prefix`` to
+        ``messages``, read in one cached pass (:mod:`.scoring`)."""
+        messages, prefix, continuations = _score_args(body)
+        if not self.llama._logits_all:
+            raise EngineError(
+                "scoring needs the logits of every position: serve with a draft (--spec), "
+                "not --spec off"
+            )
+        with self._lock:
+            started = time.perf_counter()
+            prompt = self._chat_tokens(messages)
+            reply = self.llama.tokenize(prefix.encode(), add_bos=False, special=False)
+            sequences = [
+                prompt + self.llama.tokenize((prefix + c).encode(), add_bos=False, special=False)
+                for c in continuations
+            ]
+            if (longest := max(map(len, sequences))) > self.n_ctx:
+                raise EngineError(
+                    f"a prompt and continuation of {longest} tokens exceed the "
+                    f"context window ({self.n_ctx})"
+                )
+            # Scored from the first token where a continuation can differ from the bare
+            # prefix (its last token may merge with what follows).
+            start = min(common_prefix(prompt + reply, s) for s in sequences)
+            start = max(1, min(start, len(prompt) + len(reply)))
+            cached = common_prefix(self.llama.input_ids[: self.llama.n_tokens], prompt)
+            values, read = continuation_logprobs(self.llama, sequences, start)
+            seconds = time.perf_counter() - started
+        usage = {
+            "prompt_tokens": len(prompt),
+            "completion_tokens": 0,
+            "prompt_tokens_details": {"cached_tokens": cached},
+            "scored_tokens": sum(len(s) - start for s in sequences),
+            "read_tokens": read,
+            "timings": {"seconds": round(seconds, 4)},
+        }
+        return {"object": "scores", "model": self.model_name, "logprobs": values, "usage": usage}
+
+    def _chat_tokens(self, messages: list[dict[str, Any]]) -> list[int]:
+        """The tokens of ``messages`` with the model's chat template and the assistant's
+        turn opened: what a chat completion reads before it writes."""
+        result = self._chat_formatter(messages=messages)
+        text = result.prompt.encode()
+        return self.llama.tokenize(text, add_bos=not result.added_special, special=True)
+
+    @functools.cached_property
+    def _chat_formatter(self) -> Any:
+        """The formatter ``Llama`` builds from the model's own chat template."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self.llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise EngineError(f"{self.model_name} has no chat template to score replies with")
+
+        def text(token: int) -> str:
+            return self.llama.detokenize([token], special=True).decode() if token >= 0 else ""
+
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=text(self.llama.token_eos()),
+            bos_token=text(self.llama.token_bos()),
+        )
+
 
 def _chat_kwargs(body: dict[str, Any]) -> dict[str, Any]:
     """Translate an OpenAI chat request into ``create_chat_completion`` arguments."""
@@ -224,3 +291,22 @@ def _response_format(fmt: Any) -> dict[str, Any] | None:
             raise EngineError("'response_format.json_schema.schema' must be a JSON schema object")
         return {"type": "json_object", "schema": schema}
     raise EngineError(f"unsupported response_format type {kind!r}")
+
+
+def _score_args(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str, list[str]]:
+    """``messages`` (as for a chat), ``prefix`` (the start of the assistant's reply) and
+    ``continuations`` (strings, at least one) from a score request."""
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise EngineError("'messages' must be a non-empty list")
+    prefix = body.get("prefix", "")
+    continuations = body.get("continuations")
+    if not isinstance(prefix, str):
+        raise EngineError("'prefix' must be a string")
+    if (
+        not isinstance(continuations, list)
+        or not continuations
+        or not all(isinstance(c, str) for c in continuations)
+    ):
+        raise EngineError("'continuations' must be a non-empty list of strings")
+    return messages, prefix, continuations

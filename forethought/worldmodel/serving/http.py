@@ -1,4 +1,5 @@
-"""The HTTP face of the embedded engine: ``/health``, ``/v1/models``, ``/v1/chat/completions``."""
+"""The HTTP face of the embedded engine: ``/health``, ``/v1/models``, ``/v1/chat/completions``
+and ``/v1/score_continuations`` (ours: :meth:`EmbeddedEngine.score`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -39,23 +41,27 @@ def create_app(engine: EmbeddedEngine) -> Starlette:
         card = {"id": engine.model_name, "object": "model", "owned_by": "forethought-embedded"}
         return JSONResponse({"object": "list", "data": [card]})
 
-    async def chat(request: Request) -> JSONResponse:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError as err:
-            return _error(400, f"request body is not JSON: {err}")
-        if not isinstance(body, dict):
-            return _error(400, "request body must be a JSON object")
-        try:
-            return JSONResponse(await run_in_threadpool(engine.chat, body))
-        except EngineError as err:
-            return _error(400, str(err))
+    def serve(method: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable:
+        async def endpoint(request: Request) -> JSONResponse:
+            try:
+                body = await request.json()
+            except json.JSONDecodeError as err:
+                return _error(400, f"request body is not JSON: {err}")
+            if not isinstance(body, dict):
+                return _error(400, "request body must be a JSON object")
+            try:
+                return JSONResponse(await run_in_threadpool(method, body))
+            except EngineError as err:
+                return _error(400, str(err))
+
+        return endpoint
 
     return Starlette(
         routes=[
             Route("/health", health),
             Route("/v1/models", models),
-            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/chat/completions", serve(engine.chat), methods=["POST"]),
+            Route("/v1/score_continuations", serve(engine.score), methods=["POST"]),
         ]
     )
 
