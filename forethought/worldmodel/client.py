@@ -22,7 +22,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -264,16 +264,22 @@ class LLMClient:
         return Completion(text=text, usage=usage, finish_reason=choice.finish_reason)
 
     async def score(
-        self, messages: Messages, prefix: str, continuations: list[str], *, role: str = "llm"
+        self,
+        messages: Messages,
+        prefix: str,
+        continuations: Sequence[str | list[str]],
+        *,
+        role: str = "llm",
     ) -> tuple[list[float], Cost]:
         """The log likelihood of each continuation of the reply ``prefix`` to ``messages``
         (a ``/v1/score_continuations`` request, which the embedded server answers; other
-        servers refuse it). The call log gets the continuations, best first."""
+        servers refuse it). A continuation may be a list of parts, scored and context in
+        turn: context is read, not counted. The call log gets them, best first."""
         body = {
             "model": self.model,
             "messages": messages,
             "prefix": prefix,
-            "continuations": continuations,
+            "continuations": list(continuations),
         }
         async with self._limit:
             start = time.perf_counter()
@@ -296,7 +302,8 @@ class LLMClient:
         usage = usage_from_response(data.get("usage"), seconds)
         self.usage = self.usage + usage
         if (log := _CALL_LOG.get()) is not None:
-            best = sorted(zip(values, continuations, strict=True), reverse=True)
+            texts = [c if isinstance(c, str) else "".join(c) for c in continuations]
+            best = sorted(zip(values, texts, strict=True), reverse=True)
             reply = prefix + "\n" + "\n".join(f"{v:8.2f}  {c}" for v, c in best)
             log.record(
                 LLMCall(role=role, messages=messages, reply=reply, parsed=values, usage=usage)

@@ -273,13 +273,17 @@ def _check(text: str, state: Observation) -> Action | Rejection:
     return action
 
 
-def _continuation(form: PageAction) -> str:
-    """How a reply goes on after ``"element": `` to take ``form``: its element's line
-    (empty for an action on the page), then the action, up to a free argument's quote."""
+def _continuation(form: PageAction) -> list[str]:
+    """How a reply goes on after ``"element": `` to take ``form``, in parts scored and
+    context in turn: the element's id (or an empty element, for an action on the page),
+    the rest of its line (copied, so not counted), then the action up to a free
+    argument's quote."""
+    line = json.dumps(form.element_line, ensure_ascii=False)
+    cut = len(line) if form.element is None else len(f'"[{form.element.id}]')
     action = json.dumps(form.text, ensure_ascii=False)
     if form.free is not None:
         action = action[:-1]  # the string stays open for the argument
-    return f'{json.dumps(form.element_line, ensure_ascii=False)}, "actions": [{action}'
+    return [line[:cut], line[cut:] + ', "actions": [', action]
 
 
 def _argument_schema(form: PageAction) -> type[Proposal]:

@@ -42,17 +42,17 @@ def from_scratch(engine: EmbeddedEngine, continuation: str) -> float:
     """The continuation's log likelihood, read alone from an empty cache."""
     llama = engine.llama
     prompt = engine._chat_tokens(MESSAGES)
-    bare = prompt + llama.tokenize(PREFIX.encode(), add_bos=False, special=False)
-    seq = prompt + llama.tokenize((PREFIX + continuation).encode(), add_bos=False, special=False)
-    start = next((i for i, (a, b) in enumerate(zip(bare, seq, strict=False)) if a != b), len(bare))
+    tokens, counted = engine._reply_tokens(PREFIX, [continuation])
+    seq = prompt + tokens
     llama.reset()
     llama.eval(seq)
-    rows = np.asarray(llama.scores[start - 1 : len(seq) - 1], dtype=np.float64)
+    at = np.array(counted) + len(prompt)
+    rows = np.asarray(llama.scores[at - 1], dtype=np.float64)
     norm = np.log(np.exp(rows - rows.max(1, keepdims=True)).sum(1)) + rows.max(1)
-    return float((rows[np.arange(len(seq) - start), seq[start:]] - norm).sum())
+    return float((rows[np.arange(len(at)), [seq[p] for p in at]] - norm).sum())
 
 
-def score(engine: EmbeddedEngine, continuations: list[str]) -> list[float]:
+def score(engine: EmbeddedEngine, continuations: list) -> list[float]:
     body = {"messages": MESSAGES, "prefix": PREFIX, "continuations": continuations}
     return engine.score(body)["logprobs"]
 
@@ -76,6 +76,13 @@ def test_one_pass_gives_what_reading_each_alone_gives(engine):
 def test_the_row_the_question_asks_for_scores_best(engine):
     right, wrong, garbage = score(engine, [RIGHT, WRONG, GARBAGE])
     assert right > wrong and right > garbage
+
+
+def test_context_parts_are_read_but_not_counted(engine):
+    cut = RIGHT.index("]") + 1  # the row's id counts; the rest of the row is context
+    whole, head, none = score(engine, [RIGHT, [RIGHT[:cut], RIGHT[cut:]], ["", RIGHT]])
+    assert none == 0.0
+    assert whole < head < 0
 
 
 def test_a_reply_is_the_same_after_scoring(engine):

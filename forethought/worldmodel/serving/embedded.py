@@ -186,7 +186,9 @@ class EmbeddedEngine:
     def score(self, body: dict[str, Any]) -> dict[str, Any]:
         """Serve one ``/v1/score_continuations`` body (:func:`_score_args`): the log
         likelihood of each continuation of the assistant's reply ``prefix`` to
-        ``messages``, read in one cached pass (:mod:`.scoring`)."""
+        ``messages``, read in one cached pass (:mod:`.scoring`). A continuation is a
+        string, or a list of strings that alternate scored and context parts: context is
+        read but not counted (an element line copied after its id, say)."""
         messages, prefix, continuations = _score_args(body)
         if not self.llama._logits_all:
             raise EngineError(
@@ -196,32 +198,47 @@ class EmbeddedEngine:
         with self._lock:
             started = time.perf_counter()
             prompt = self._chat_tokens(messages)
-            reply = self.llama.tokenize(prefix.encode(), add_bos=False, special=False)
-            sequences = [
-                prompt + self.llama.tokenize((prefix + c).encode(), add_bos=False, special=False)
-                for c in continuations
-            ]
+            reading = [self._reply_tokens(prefix, parts) for parts in continuations]
+            sequences = [prompt + tokens for tokens, _ in reading]
             if (longest := max(map(len, sequences))) > self.n_ctx:
                 raise EngineError(
                     f"a prompt and continuation of {longest} tokens exceed the "
                     f"context window ({self.n_ctx})"
                 )
-            # Scored from the first token where a continuation can differ from the bare
-            # prefix (its last token may merge with what follows).
-            start = min(common_prefix(prompt + reply, s) for s in sequences)
-            start = max(1, min(start, len(prompt) + len(reply)))
+            positions = [[len(prompt) + i for i in scored] for _, scored in reading]
             cached = common_prefix(self.llama.input_ids[: self.llama.n_tokens], prompt)
-            values, read = continuation_logprobs(self.llama, sequences, start)
+            values, read = continuation_logprobs(self.llama, sequences, positions)
             seconds = time.perf_counter() - started
         usage = {
             "prompt_tokens": len(prompt),
             "completion_tokens": 0,
             "prompt_tokens_details": {"cached_tokens": cached},
-            "scored_tokens": sum(len(s) - start for s in sequences),
+            "scored_tokens": sum(map(len, positions)),
             "read_tokens": read,
             "timings": {"seconds": round(seconds, 4)},
         }
         return {"object": "scores", "model": self.model_name, "logprobs": values, "usage": usage}
+
+    def _reply_tokens(self, prefix: str, parts: list[str]) -> tuple[list[int], list[int]]:
+        """The tokens of ``prefix`` and ``parts`` written in one go, and the indices of
+        those to count: each that holds a byte of a scored part (even index). The first
+        may start in the prefix (`` "[`` is one token)."""
+        text = (prefix + "".join(parts)).encode()
+        tokens = self.llama.tokenize(text, add_bos=False, special=False)
+        scored: list[tuple[int, int]] = []
+        at = len(prefix.encode())
+        for i, part in enumerate(parts):
+            size = len(part.encode())
+            if i % 2 == 0 and size:
+                scored.append((at, at + size))
+            at += size
+        counted, at = [], 0
+        for i, token in enumerate(tokens):
+            end = at + len(self.llama.detokenize([token]))
+            if any(a < end and at < b for a, b in scored):
+                counted.append(i)
+            at = end
+        return tokens, counted
 
     def _chat_tokens(self, messages: list[dict[str, Any]]) -> list[int]:
         """The tokens of ``messages`` with the model's chat template and the assistant's
@@ -293,20 +310,25 @@ def _response_format(fmt: Any) -> dict[str, Any] | None:
     raise EngineError(f"unsupported response_format type {kind!r}")
 
 
-def _score_args(body: dict[str, Any]) -> tuple[list[dict[str, Any]], str, list[str]]:
+def _score_args(
+    body: dict[str, Any],
+) -> tuple[list[dict[str, Any]], str, list[list[str]]]:
     """``messages`` (as for a chat), ``prefix`` (the start of the assistant's reply) and
-    ``continuations`` (strings, at least one) from a score request."""
+    ``continuations`` (at least one; each a string or a list of strings, scored and
+    context parts in turn) from a score request; each continuation as a list."""
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise EngineError("'messages' must be a non-empty list")
     prefix = body.get("prefix", "")
-    continuations = body.get("continuations")
     if not isinstance(prefix, str):
         raise EngineError("'prefix' must be a string")
-    if (
-        not isinstance(continuations, list)
-        or not continuations
-        or not all(isinstance(c, str) for c in continuations)
-    ):
-        raise EngineError("'continuations' must be a non-empty list of strings")
-    return messages, prefix, continuations
+    continuations = body.get("continuations")
+    if not isinstance(continuations, list) or not continuations:
+        raise EngineError("'continuations' must be a non-empty list")
+    out = []
+    for item in continuations:
+        parts = [item] if isinstance(item, str) else item
+        if not isinstance(parts, list) or not parts or not all(isinstance(p, str) for p in parts):
+            raise EngineError("each of 'continuations' must be a string or a list of strings")
+        out.append(parts)
+    return messages, prefix, out

@@ -22,10 +22,10 @@ def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 def continuation_logprobs(
-    llama: Any, sequences: list[list[int]], start: int
+    llama: Any, sequences: list[list[int]], positions: list[list[int]]
 ) -> tuple[list[float], int]:
     """For each token sequence (the same prompt, then a continuation), the sum of the log
-    probabilities of its tokens from position ``start`` on, given those before; and how
+    probabilities of its tokens at ``positions`` (each given those before it); and how
     many tokens were read. ``llama`` is a ``llama_cpp.Llama`` made with ``logits_all``:
     every read position keeps its logits, so a beginning already in the cache (from this
     call or an earlier one) is not read again."""
@@ -40,7 +40,8 @@ def continuation_logprobs(
             llama.n_tokens = keep
             llama.eval(seq[keep:])
             read += len(seq) - keep
-        values[i] = _sum_logprobs(llama.scores[start - 1 : len(seq) - 1], seq[start:])
+        at = np.asarray(positions[i], dtype=np.intp)
+        values[i] = _sum_logprobs(llama.scores[at - 1], [seq[p] for p in at])
     return values, read
 
 
