@@ -1,0 +1,1 @@
+forethought eval --suite builtin --agents reactive:gate-off --proposals rank --out results/agent-builtin-rank
