@@ -340,7 +340,7 @@ class LLMClient:
     ) -> tuple[T, Cost]:
         """A reply validated into ``schema``; one repair attempt, then StructuredOutputError.
         Each attempt goes to the call log as ``role``'s call."""
-        fmt = await self._response_format(schema)
+        fmt = await self.response_format(schema)
         options = {
             "max_tokens": max_tokens,
             "temperature": temperature,
@@ -372,7 +372,8 @@ class LLMClient:
                 usage + second.reply.usage,
             ) from None
 
-    async def _response_format(self, schema: type[BaseModel]) -> dict[str, Any]:
+    async def response_format(self, schema: type[BaseModel]) -> dict[str, Any]:
+        """``schema`` as this server takes it in a request's ``response_format``."""
         json_schema = schema.model_json_schema()
         if self._schema_style == "auto":
             self._schema_style = await self._detect_schema_style()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -55,14 +56,6 @@ class Proposal(BaseModel):
     #: a small model's choice of id in what the line says.
     element: str = ""
     actions: list[str]
-
-
-class NextStep(BaseModel):
-    """A reply's first field alone: how :attr:`ProposalMode.RANK` starts its reply."""
-
-    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(required=["next"]))
-
-    next: str = Field("", json_schema_extra={"maxLength": NEXT_CHARS})
 
 
 def element_pattern(obs: Observation) -> str | None:
@@ -170,13 +163,18 @@ class LLMPolicy:
         reply's ``next`` field. The best valid ``k`` of the first ``k + SPARE`` are kept,
         a free argument (a fill's text, an answer) written by the model under a pattern
         that holds the rest. The priors are the kept ones' likelihoods, normalised."""
-        try:
-            step, usage = await self.client.structured(
-                messages, NextStep, max_tokens=NEXT_CHARS // 2, seed=0, role="policy"
-            )
-            now = step.next
-        except StructuredOutputError as err:
-            now, usage = "", err.usage
+        # The reply starts as a written one does (same schema, same greedy tokens), up to
+        # the element: asked alone, a small model's ``next`` runs on to its limit.
+        schema = proposal_schema(k + SPARE, page_pattern(state, avoid), element_pattern(state))
+        start = await self.client.complete(
+            messages,
+            role="policy",
+            max_tokens=NEXT_CHARS // 2,
+            stop=['"element"'],
+            seed=0,
+            response_format=await self.client.response_format(schema),
+        )
+        now, usage = _next_field(start.text), start.usage
         forms = page_actions(state, avoid)
         rejections: list[Rejection] = []
         kept: list[tuple[Action, float]] = []
@@ -259,6 +257,15 @@ class LLMPolicy:
         self._rejections[key] = rejections
         while len(self._rejections) > _REMEMBERED_PAGES:
             del self._rejections[next(iter(self._rejections))]
+
+
+_NEXT_FIELD = re.compile(r'"next"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def _next_field(text: str) -> str:
+    """The ``next`` field of a reply cut short after it ("" if it has none)."""
+    found = _NEXT_FIELD.search(text)
+    return json.loads(found.group(1)) if found else ""
 
 
 def _check(text: str, state: Observation) -> Action | Rejection:
