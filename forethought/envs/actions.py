@@ -278,10 +278,15 @@ TARGETED = frozenset(spec.kind for spec in _SPECS if spec.targeted)
 #: The grammar, as error messages state it: ``click(id), fill(id, text), ...``.
 GRAMMAR = ", ".join(spec.signature() for spec in _SPECS)
 
+#: A quoted string argument, as a JSON string holds it: ``\\"...\\"``. Its text has no
+#: escaped quote and no line break: ``\\"`` can only close it (were an escape allowed
+#: there, a model could run on past the argument's end to its token limit).
+_QUOTED = r'\\"([^"\\\n]|\\[^"\n])*\\"'
+
 #: A JSON schema's pattern for one action: a single call (parentheses only inside quoted
 #: text), so that a server constraining decoding with it cannot run one into the next. It
 #: reads the JSON string's raw characters, where a quote is written ``\"``.
-ACTION_PATTERN = rf'^({"|".join(NAMES)})\((\\"([^"\\]|\\.)*\\"|[^()"\\])*\)$'
+ACTION_PATTERN = rf'^({"|".join(NAMES)})\(({_QUOTED}|[^()"\\])*\)$'
 
 #: A call of an action's own name in free text (to salvage calls written outside JSON).
 CALL_PATTERN = re.compile(rf"\b(?:{'|'.join(NAMES)})\s*\([^()]*\)")
@@ -315,10 +320,6 @@ def _literal(text: str) -> str:
 def exact_pattern(text: str) -> str:
     """A pattern over a JSON string's raw characters that holds exactly ``text``."""
     return "^" + _literal(text) + "$"
-
-
-#: A quoted string argument, as a JSON string holds it: ``\"...\"``.
-_QUOTED = r'\\"([^"\\]|\\.)*\\"'
 
 
 def _arg_pattern(arg: Arg) -> str:

@@ -4,6 +4,10 @@ It implements the planner's :class:`~forethought.planner.Policy` over pages
 (:class:`Observation`) and actions (:class:`Action`). A weak model's bad candidates are
 data: each is repaired (a label where an id belongs) or rejected with its reason, and the
 rejections of the last proposal on a page are kept for traces (:meth:`LLMPolicy.rejected_on`).
+
+Two ways to propose (:class:`~forethought.planner.ProposalMode`): the model writes its K
+actions in one constrained reply (``list``), or every valid action of the page is ranked
+by the model's likelihood of writing it, in one cached pass (``rank``).
 """
 
 from __future__ import annotations
@@ -201,7 +205,6 @@ class LLMPolicy:
                 elif all(checked.key != action.key for action, _ in kept):
                     kept.append((checked, logprob))
         self._remember(state.key, rejections)
-        kept = kept[:k]
         top = max((logprob for _, logprob in kept), default=0.0)
         weights = [math.exp(logprob - top) for _, logprob in kept]
         return [(a, w / sum(weights)) for (a, _), w in zip(kept, weights, strict=True)], usage

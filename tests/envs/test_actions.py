@@ -202,6 +202,12 @@ def test_the_page_pattern_holds_actions_to_the_page() -> None:
     assert not valid('select(3, "L")')  # not one of its options
     assert not valid('select(3, "S")')  # the option it already holds
     assert not valid("click(3)")  # a list's options are selected, not clicked
+    # The text's closing quote ends it: a reply cannot run on into more calls or lines.
+    assert not valid('fill(2, "Ada"), click(4), click(9)"')
+    assert not valid('fill(2, "say \\"hi\\"")')
+    assert not re.fullmatch(pattern, 'fill(2, \\"Ada\n```\\")')  # a raw line break
+    assert valid("fill(2, \"Ada's \\\\ pass\")")
+    assert not re.fullmatch(ACTION_PATTERN, json.dumps('fill(2, "a"), click(3)"')[1:-1])
     avoided = page_pattern(page, avoid=["click(4)", 'fill(2, "Ada")'])
     assert not re.fullmatch(avoided, "click(4)")
     assert not re.fullmatch(avoided, json.dumps('fill(2, "Bob")')[1:-1])
