@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from forethought.planner import Budget, PlannerOptions, StopReason, plan
@@ -51,11 +49,11 @@ async def test_token_budget_stops_anytime_with_a_valid_action(algorithm: str) ->
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 async def test_seconds_budget_stops_anytime_with_a_valid_action(algorithm: str) -> None:
     roles = Roles(TreeWorld(), delay=0.04)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     decision = await plan("g", (), *roles.args, hungry(algorithm, budget_seconds=0.1))
-    assert loop.time() - started < 0.1 + 0.3  # calls in flight finish
     assert decision.stop_reason is StopReason.BUDGET_SECONDS
+    # No wall-clock assertion (shared machines are noisy): each call sleeps at least 0.04 s,
+    # so within 0.1 s a handful of waves start, far short of the 10,000 iterations wanted.
+    assert len(roles.simulate_calls) < 100
     assert decision.action in {"a0", "a1", "a2"}
 
 
