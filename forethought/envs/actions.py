@@ -279,9 +279,10 @@ TARGETED = frozenset(spec.kind for spec in _SPECS if spec.targeted)
 GRAMMAR = ", ".join(spec.signature() for spec in _SPECS)
 
 #: A quoted string argument, as a JSON string holds it: ``\\"...\\"``. Its text has no
-#: escaped quote and no line break: ``\\"`` can only close it (were an escape allowed
-#: there, a model could run on past the argument's end to its token limit).
-_QUOTED = r'\\"([^"\\\n]|\\[^"\n])*\\"'
+#: escaped quote, no line break and no backslash just before the end: ``\\"`` can only
+#: close it (were an escape allowed there, a model could run on past the argument's end
+#: to its token limit; ``\\\\\\"`` would read as an escaped quote once decoded).
+_QUOTED = r'\\"((\\\\)*([^"\\\n]|\\[^"\\\n]))*\\"'
 
 #: A JSON schema's pattern for one action: a single call (parentheses only inside quoted
 #: text), so that a server constraining decoding with it cannot run one into the next. It

@@ -207,6 +207,8 @@ def test_the_page_pattern_holds_actions_to_the_page() -> None:
     assert not valid('fill(2, "say \\"hi\\"")')
     assert not re.fullmatch(pattern, 'fill(2, \\"Ada\n```\\")')  # a raw line break
     assert valid('fill(2, "Ada\'s \\\\ pass")')
+    assert not valid('fill(2, "Best, Elena\\")')  # decoded, \" would be an escaped quote
+    assert not re.fullmatch(ACTION_PATTERN, json.dumps('fill(2, "a\\")')[1:-1])
     assert not re.fullmatch(ACTION_PATTERN, json.dumps('fill(2, "a"), click(3)"')[1:-1])
     avoided = page_pattern(page, avoid=["click(4)", 'fill(2, "Ada")'])
     assert not re.fullmatch(avoided, "click(4)")
