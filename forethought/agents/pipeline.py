@@ -87,7 +87,7 @@ class StepPipeline:
         # The risk comes from the real page (and what the action was seen to send there),
         # never from the imagined page's labels.
         action = _as_seen(state, assign_risk(nxt.action, state.obs))
-        tried = action.key in state.tried.get(state.obs.key, ())
+        tried = action.key in state.tried.get(state.obs.situation, ())
         if tried or not self._continues(state.obs, nxt, action):
             return {"pending": None, "continuation": []}
         await self.rt.emit(Speculated(step=state.step, action=str(action)))
@@ -296,14 +296,14 @@ class StepPipeline:
 
     def _ban(self, state: LoopState, page: Observation, action: Action, update: Update) -> None:
         """Record ``action`` as tried on ``page``."""
-        banned = state.tried.get(page.key, [])
+        banned = state.tried.get(page.situation, [])
         if action.key in banned:  # already: nothing new to plan around
             return
-        update["tried"] = {**state.tried, page.key: [*banned, action.key]}
+        update["tried"] = {**state.tried, page.situation: [*banned, action.key]}
         # The memo's proposals predate the ban; so does the search tree, if its next root
         # is this same page.
         self.rt.memo.clear()
-        if update["obs"].key == page.key:
+        if update["obs"].situation == page.situation:
             self.rt.tree = None
 
     # --- helpers -------------------------------------------------------------------------
@@ -328,7 +328,7 @@ class StepPipeline:
     def _next_fill(self, state: LoopState) -> Update:
         """The next queued fill, while it still fits the page and has not been tried."""
         action = _as_seen(state, assign_risk(state.fills[0], state.obs))
-        if action.key in state.tried.get(state.obs.key, ()) or misfit(action, state.obs):
+        if action.key in state.tried.get(state.obs.situation, ()) or misfit(action, state.obs):
             return {"pending": None, "fills": []}
         return {"pending": Pending(action=action), "fills": state.fills[1:]}
 
@@ -406,7 +406,7 @@ class _Choice:
 
 class _Filtered:
     """The policy, minus the actions the gate refused on this page and, on any page,
-    the actions that changed nothing there (``tried``, by ``Observation.key``)."""
+    the actions already run there (``tried``, by ``Observation.situation``)."""
 
     def __init__(self, inner: Any, refused: set[str], tried: dict[str, list[str]]) -> None:
         self.inner, self.refused, self.tried = inner, refused, tried
@@ -414,7 +414,7 @@ class _Filtered:
     async def propose(
         self, goal: str, state: Observation, k: int
     ) -> tuple[list[tuple[Action, float]], Cost]:
-        banned = self.refused.union(self.tried.get(state.key, ()))
+        banned = self.refused.union(self.tried.get(state.situation, ()))
         if banned and "avoid" in inspect.signature(self.inner.propose).parameters:
             # (a policy that can leave them out of its constraint is told what they are)
             proposals, cost = await self.inner.propose(goal, state, k, avoid=banned)

@@ -88,8 +88,8 @@ class LoopState(BaseModel):
     fills: list[Action] = Field(default_factory=list)
     #: Action keys the gate refused on this page (forgotten once an action runs).
     refused: list[str] = Field(default_factory=list)
-    #: Action keys already run on a page, by its ``Observation.key``: not proposed again
-    #: while that page's actionable elements stay the same (one that changed nothing, or
+    #: Action keys already run on a page, by its ``Observation.situation``: not proposed
+    #: again while that page's actionable elements stay the same (one that changed nothing, or
     #: failed, would do so again; one that led away and back would go round in a loop).
     tried: dict[str, list[str]] = Field(default_factory=dict)
     #: The last real actions and their effects, oldest first (``Observation.memory``).

@@ -242,9 +242,23 @@ class Observation(BaseModel):
         """A cheap key for transpositions, computed on the url and the actionable elements
         (their roles, names, values and states but focus): text that ticks (a clock, a
         countdown) does not make a page new."""
+        return self._digest(self.url)
+
+    @property
+    def situation(self) -> str:
+        """:attr:`key` on the url without its query and fragment, plus the title and the
+        headings: a page that only adds a query (``?msg=Saved``) but keeps its title,
+        headings and controls is the same place to act in. An action done in one
+        situation would do the same again there, so the loop does not repeat it."""
+        parts = urlsplit(self.url)
+        headings = [e.name for e in self.elements if e.role == "heading"]
+        return self._digest(f"{parts.scheme}://{parts.netloc}{parts.path}", self.title, *headings)
+
+    def _digest(self, *head: str) -> str:
         digest = hashlib.blake2b(digest_size=12)
-        digest.update(self.url.encode())
-        digest.update(b"\0")
+        for part in head:
+            digest.update(part.encode())
+            digest.update(b"\0")
         if self.modal:
             digest.update(self.modal_line.encode())
             digest.update(b"\0")

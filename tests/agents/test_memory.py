@@ -109,6 +109,10 @@ def help_first(agent: str, case: str) -> Setup:
     site = s.envs.site
     if case != "error":  # (else the fake site says "nothing happened")
         site.moves[("inbox", "click(3)")] = "inbox"
+    if case == "query added":  # the same inbox, back with a message in its url
+        inbox = PAGES["inbox"]
+        site.pages["inbox2"] = inbox.model_copy(update={"url": "fake://inbox?msg=Welcome+back"})
+        site.moves[("plans", "click(6)")] = "inbox2"
     if case == "page changed":
         inbox = PAGES["inbox"]
         more = [*inbox.elements, el("12", "link", "New message")]
@@ -121,14 +125,19 @@ def help_first(agent: str, case: str) -> Setup:
 @pytest.mark.parametrize("agent", ["reactive", "lookahead"])
 @pytest.mark.parametrize(
     ("case", "last"),
-    [("no change", "click(1)"), ("error", "click(1)"), ("page changed", "click(3)")],
+    [
+        ("no change", "click(1)"),
+        ("error", "click(1)"),
+        ("query added", "click(1)"),
+        ("page changed", "click(3)"),
+    ],
 )
 async def test_a_no_op_is_not_proposed_again_while_the_page_stays(runs_home, agent, case, last):
     s = help_first(agent, case)
     await s.run()
     # Two steps after Help did nothing, on the same inbox, neither Help nor Holiday plans
     # (which went round to here) is proposed again; on an inbox with new actionable
-    # elements Help is.
+    # elements Help is. A url that only gained a query is the same page to act on.
     assert s.executed == ["click(3)", "click(2)", "click(6)", last]
 
 
