@@ -69,6 +69,20 @@ def held_note(held: list[Write], page_url: str = "") -> str:
     return f"blocked {len(held)} writes: {shown}{more}; they need the gate's approval"
 
 
+def _agent_focus_only(obs: Observation, acted_on: str | None) -> Observation:
+    """``obs`` with the ``focused`` state kept only on the element the agent last acted
+    on; ``Observation.focused`` still names the real focus (a key press goes there)."""
+    if obs.focused is None or obs.focused == acted_on:
+        return obs
+    elements = [
+        e.model_copy(update={"states": tuple(s for s in e.states if s != "focused")})
+        if e.id == obs.focused
+        else e
+        for e in obs.elements
+    ]
+    return obs.model_copy(update={"elements": elements})
+
+
 def _short_error(exc: BaseException) -> str:
     """The first line of a Playwright error, without its call log."""
     text = str(exc).strip().split("\n")[0]
@@ -131,6 +145,10 @@ class BrowserEnv:
         self._verdict: Verdict | None = None
         self._done = False
         self._last: Observation | None = None
+        #: The element the agent's last action targeted: the only one shown as focused.
+        #: A focus the page set itself (an autofocused dialog field) pulls a small model
+        #: to type there whatever the goal (see :func:`_agent_focus_only`).
+        self._acted_on: str | None = None
         #: The safe actions done on the current document since it loaded (``None`` once
         #: a risky one was): what :meth:`reopen` replays to re-create client-side state.
         self._replay: list[Action] | None = []
@@ -169,6 +187,7 @@ class BrowserEnv:
             self.task = task.model_copy(update={"goal": goal})
         await self._settle()
         self._ready()
+        self._acted_on = None
         self._last = await self.observe()
         return self._last
 
@@ -199,6 +218,7 @@ class BrowserEnv:
         await cast(RestorableSetup, setup).restore(task, page, url)
         await self._settle()
         self._ready()
+        self._acted_on = None
         self._last = await self.observe()
         return self._last
 
@@ -382,6 +402,7 @@ class BrowserEnv:
                 if attempt == 2 or "destroyed" not in str(exc):
                     raise
                 await page.wait_for_load_state("domcontentloaded")
+        obs = _agent_focus_only(obs, self._acted_on)
         if self.screenshot:
             obs.screenshot = await draw_marks(page, marks)
         if error:
@@ -448,6 +469,8 @@ class BrowserEnv:
         error: str | None = None
         started = time.perf_counter()
         tab, document = self.page, self.page.url
+        if action.target is not None:
+            self._acted_on = action.target
         try:
             await self._act(action)
         except Exception as exc:

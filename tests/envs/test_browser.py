@@ -88,12 +88,31 @@ async def test_observation_is_compact_and_ids_are_stable(shop: Task) -> None:
         result = await env.step(parse_action('fill(Name, "Ada")', after))
         assert by_name(result.observation, "Hello Ada").role == "text"
         assert result.observation.focused == by_name(after, "Name").id
+        assert "focused" in by_name(result.observation, "Name").states  # the agent's doing
         box = by_name(result.observation, "Gift wrap")
         result = await env.step(Action(kind=ActionKind.CLICK, target=box.id))
         assert "checked" in result.observation.element(box.id).states
         size = by_name(result.observation, "Size")
         result = await env.step(Action(kind=ActionKind.SELECT, target=size.id, value="Small"))
         assert result.observation.element(size.id).value == "Small"
+    finally:
+        await env.close()
+
+
+async def test_a_focus_the_page_set_itself_is_not_shown(site: Path) -> None:
+    (site / "focus.html").write_text(
+        "<!doctype html><title>Join</title><input autofocus aria-label='Email'>"
+        "<button>No thanks</button>"
+    )
+    task = Task(id="t.focus", goal="look around", start_url=(site / "focus.html").as_uri())
+    env = BrowserEnv()
+    try:
+        obs = await env.reset(task)
+        email = by_name(obs, "Email")
+        # Key presses still go there, but the line does not pull the agent to type there.
+        assert obs.focused == email.id and "focused" not in email.states
+        obs = (await env.step(Action(kind=ActionKind.CLICK, target=email.id))).observation
+        assert "focused" in by_name(obs, "Email").states
     finally:
         await env.close()
 
