@@ -323,7 +323,21 @@ def exact_pattern(text: str) -> str:
     return "^" + _literal(text) + "$"
 
 
-def _arg_pattern(arg: Arg) -> str:
+#: A number, as a field of one (``spinbutton``: ``<input type=number>``) takes it typed.
+_NUMBER = r'\\"-?[0-9]+(\.[0-9]+)?\\"'
+
+#: Fields that take only a number typed.
+NUMERIC_ROLES = frozenset({"spinbutton"})
+
+
+def _numeric(element: Element | None) -> bool:
+    return element is not None and element.role in NUMERIC_ROLES
+
+
+def _arg_pattern(arg: Arg, element: Element | None = None) -> str:
+    """The pattern of an argument written freely; text for a number field is a number."""
+    if arg is Arg.TEXT and _numeric(element):
+        return _NUMBER
     if arg is Arg.DIRECTION:
         return r'\\"(' + "|".join(DIRECTIONS) + r')\\"'
     if arg is Arg.KEY:
@@ -377,7 +391,7 @@ class PageAction:
         string's raw characters (like :func:`page_pattern`'s)."""
         if self.free is None:
             return exact_pattern(self.text)
-        return "^" + _literal(self.text[:-1]) + _arg_pattern(self.free) + r"\)$"
+        return "^" + _literal(self.text[:-1]) + _arg_pattern(self.free, self.element) + r"\)$"
 
 
 def page_actions(obs: Observation, avoid: Collection[str] = ()) -> list[PageAction]:
@@ -408,8 +422,8 @@ def page_actions(obs: Observation, avoid: Collection[str] = ()) -> list[PageActi
 def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
     """The actions valid on ``obs`` (:func:`page_actions`), as one pattern over a JSON
     string's raw characters (what llama.cpp and vLLM constrain a reply's string with):
-    ids that exist and can take the action, ``fill`` only on text fields, ``select``
-    only with the list's own options (not the one it holds); other arguments free text."""
+    ids that exist and can take the action, ``fill`` only on text fields (with a number
+    on a number field), ``select`` only with the list's own options (not the one it holds); other arguments free text."""
     alternatives: list[str] = []
     for spec, group in itertools.groupby(page_actions(obs, avoid), key=lambda a: a.spec):
         forms = list(group)
@@ -417,10 +431,15 @@ def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
             for e, picks in itertools.groupby(forms, key=lambda a: a.element):
                 options = "|".join(_literal(a.choice or "") for a in picks)
                 alternatives.append(rf'select\({e.id}, \\"({options})\\"\)')  # type: ignore[union-attr]
-        elif spec.targeted:
-            ids = "|".join(a.element.id for a in forms)  # type: ignore[union-attr]
-            rest = "".join(", " + _arg_pattern(a) for a in spec.args[1:])
-            alternatives.append(rf"{spec.name}\(({ids}){rest}\)")
+        elif spec.targeted:  # (a fill's text is a number on a number field)
+            numeric = [a for a in forms if Arg.TEXT in spec.args and _numeric(a.element)]
+            text = [a for a in forms if a not in numeric]
+            for kind in (text, numeric):
+                if not kind:
+                    continue
+                ids = "|".join(a.element.id for a in kind)  # type: ignore[union-attr]
+                rest = "".join(", " + _arg_pattern(a, kind[0].element) for a in spec.args[1:])
+                alternatives.append(rf"{spec.name}\(({ids}){rest}\)")
         elif spec.kind is ActionKind.SCROLL:
             ways = "|".join(a.choice or "" for a in forms)
             alternatives.append(rf'scroll\(\\"({ways})\\"\)')
@@ -442,6 +461,12 @@ def misfit(action: Action, obs: Observation) -> str | None:
     spec = ACTIONS[action.kind]
     if spec.roles is not None and element.role not in spec.roles and spec.targeted:
         return f"{spec.name}() is not for a {element.role} ([{element.id}] {element.role})"
+    if (
+        action.kind is ActionKind.FILL
+        and _numeric(element)
+        and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", action.value or "")
+    ):
+        return f"[{element.id}] {element.role} takes a number, not {action.value!r}"
     if action.kind is ActionKind.SELECT and element.options and action.value not in element.options:
         return f"[{element.id}] has no option {action.value!r}"
     if action.kind in (ActionKind.FILL, ActionKind.SELECT) and element.value == action.value:

@@ -19,6 +19,7 @@ from forethought.envs.actions import (
     TARGETED,
     ActionSpec,
     action_list,
+    misfit,
     page_actions,
     page_pattern,
 )
@@ -188,6 +189,7 @@ def test_the_page_pattern_holds_actions_to_the_page() -> None:
             Element(id="3", role="combobox", name="Size", options=["S", "M"], value="S"),
             Element(id="4", role="button", name="Save"),
             Element(id="f5", role="folded", name="9 more items"),
+            Element(id="6", role="spinbutton", name="Quantity", value="1"),
         ],
     )
     pattern = page_pattern(page)
@@ -201,6 +203,10 @@ def test_the_page_pattern_holds_actions_to_the_page() -> None:
     assert not valid('fill(4, "Ada")')  # a button takes no text
     assert not valid('select(3, "L")')  # not one of its options
     assert not valid('select(3, "S")')  # the option it already holds
+    assert valid('fill(6, "3")') and not valid('fill(6, "White")')  # a number field
+    assert misfit(parse_action('fill(6, "White")'), page) == (
+        "[6] spinbutton takes a number, not 'White'"
+    )
     assert not valid("click(3)")  # a list's options are selected, not clicked
     # The text's closing quote ends it: a reply cannot run on into more calls or lines.
     assert not valid('fill(2, "Ada"), click(4), click(9)"')
