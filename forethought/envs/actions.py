@@ -423,7 +423,8 @@ def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
     """The actions valid on ``obs`` (:func:`page_actions`), as one pattern over a JSON
     string's raw characters (what llama.cpp and vLLM constrain a reply's string with):
     ids that exist and can take the action, ``fill`` only on text fields (with a number
-    on a number field), ``select`` only with the list's own options (not the one it holds); other arguments free text."""
+    on a number field), ``select`` only with the list's own options (not the one it
+    holds); other arguments free text."""
     alternatives: list[str] = []
     for spec, group in itertools.groupby(page_actions(obs, avoid), key=lambda a: a.spec):
         forms = list(group)

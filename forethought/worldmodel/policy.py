@@ -62,12 +62,15 @@ class Proposal(BaseModel):
     actions: list[str]
 
 
-def element_pattern(obs: Observation) -> str | None:
+def element_pattern(obs: Observation, avoid: Collection[str] = ()) -> str | None:
     """The ``element`` field's pattern over a JSON string's raw characters: the start of
     one of the page's actionable lines, ``[id] role 'name'`` (short: its row text and
-    options are left out). (A way out such as "done" lets a small model stop before it
-    starts: it ends with stop() instead.)"""
-    ids = "|".join(e.id for e in obs.actionable)
+    options are left out), of an element with an action left to take (``avoid``: action
+    keys tried here; let a small model name an element whose actions were all tried, and
+    its action, held off it, goes to a neighbour's id). (A way out such as "done" lets a
+    small model stop before it starts: it ends with stop() instead.)"""
+    left = {a.element.id for a in page_actions(obs, avoid) if a.element is not None}
+    ids = "|".join(e.id for e in obs.actionable if e.id in left)
     return rf"^\[({ids})\] [a-z]+( '([^'\"\\\n]|\\\\.)*')?$" if ids else None
 
 
@@ -137,8 +140,10 @@ class LLMPolicy:
         messages = self.prompts.messages("policy", goal, state, k=asked)
         if self.proposals is ProposalMode.RANK:
             return await self._ranked(messages, state, k, avoid)
-        schema = proposal_schema(asked, page_pattern(state, avoid=avoid), element_pattern(state))
-        texts, usage = await self._ask(messages, schema, asked)
+        schema = proposal_schema(
+            asked, page_pattern(state, avoid=avoid), element_pattern(state, avoid)
+        )
+        texts, element, usage = await self._ask(messages, schema, asked)
         actions, rejections = self.validate(texts, state, avoid)
         if not actions:
             repair = [
@@ -149,13 +154,17 @@ class LLMPolicy:
             # The repair's constraint also leaves out what the reply tried (none could be
             # taken): a small model told why tends to write the same again.
             avoided = {*avoid, *_keys(texts, state)}
-            schema = proposal_schema(asked, page_pattern(state, avoided), element_pattern(state))
-            texts, more = await self._ask(repair, schema, asked, temperature=REPAIR_TEMPERATURE)
+            schema = proposal_schema(
+                asked, page_pattern(state, avoided), element_pattern(state, avoided)
+            )
+            texts, element, more = await self._ask(
+                repair, schema, asked, temperature=REPAIR_TEMPERATURE
+            )
             usage = usage + more
             actions, again = self.validate(texts, state, avoid)
             rejections += again
         self._remember(state.key, rejections)
-        actions = actions[:k]
+        actions = _on_element_first(actions, element)[:k]
         priors = [1.0 / (rank + 1) for rank in range(len(actions))]
         return list(zip(actions, priors, strict=True)), usage
 
@@ -169,7 +178,9 @@ class LLMPolicy:
         that holds the rest. The priors are the kept ones' likelihoods, normalised."""
         # The reply starts as a written one does (same schema, same greedy tokens), up to
         # the element: asked alone, a small model's ``next`` runs on to its limit.
-        schema = proposal_schema(k + SPARE, page_pattern(state, avoid), element_pattern(state))
+        schema = proposal_schema(
+            k + SPARE, page_pattern(state, avoid), element_pattern(state, avoid)
+        )
         start = await self.client.complete(
             messages,
             role="policy",
@@ -215,7 +226,8 @@ class LLMPolicy:
         schema: type[Proposal],
         k: int,
         temperature: float = 0.0,
-    ) -> tuple[list[str], Cost]:
+    ) -> tuple[list[str], str, Cost]:
+        """The reply's actions and its ``element`` line."""
         try:
             proposal, usage = await self.client.structured(
                 messages,
@@ -225,9 +237,9 @@ class LLMPolicy:
                 seed=0,
                 role="policy",
             )
-            return list(proposal.actions), usage
+            return list(proposal.actions), proposal.element, usage
         except StructuredOutputError as err:  # salvage calls written outside the JSON
-            return _CALL.findall(err.raw), err.usage
+            return _CALL.findall(err.raw), "", err.usage
 
     def rejected_on(self, state: Observation) -> list[Rejection]:
         """What the last proposal on this page rejected (empty if none was made)."""
@@ -269,6 +281,17 @@ def _next_field(text: str) -> str:
     """The ``next`` field of a reply cut short after it ("" if it has none)."""
     found = _NEXT_FIELD.search(text)
     return json.loads(found.group(1)) if found else ""
+
+
+def _on_element_first(actions: list[Action], element: str) -> list[Action]:
+    """``actions`` with those on the reply's ``element`` first, in their order: the line
+    copied from the page grounds the choice; the actions after it stray (82 of 235
+    built-in replies at d89ceb2 led with another element, often a neighbouring id)."""
+    named = re.match(r"\[(\w+)\]", element)
+    if named is None:
+        return actions
+    on = [a for a in actions if a.target == named.group(1)]
+    return on + [a for a in actions if a.target != named.group(1)]
 
 
 def _check(text: str, state: Observation) -> Action | Rejection:

@@ -22,7 +22,7 @@ from forethought.envs.types import Action, ActionKind, Element, Observation
 from forethought.planner import Score
 from forethought.worldmodel.critic import LLMCritic
 from forethought.worldmodel.fidelity import element_f1, measure
-from forethought.worldmodel.policy import LLMPolicy, Rejection
+from forethought.worldmodel.policy import LLMPolicy, Rejection, element_pattern
 from forethought.worldmodel.predictions import (
     WMFormat,
     apply_prediction,
@@ -246,6 +246,28 @@ async def test_policy_keeps_rejections_per_page() -> None:
     actions, rejections = policy.validate(["click(1)"], only_two)
     assert actions == [] and [r.text for r in rejections] == ["click(1)"]
     assert len(policy.rejected_on(only_two)) == 2  # validate() is pure
+
+
+async def test_the_action_on_the_element_the_reply_names_comes_first() -> None:
+    page = Observation(
+        url="http://shop.test/a",
+        elements=[
+            Element(id="1", role="link", name="Home"),
+            Element(id="2", role="button", name="Buy"),
+            Element(id="3", role="textbox", name="Coupon"),
+        ],
+    )
+    reply = (
+        '{"next": "buy it", "element": "[2] button \'Buy\'", "actions": ["click(1)", "click(2)"]}'
+    )
+    ranked, _ = await LLMPolicy(ReplayClient(reply)).propose("buy", page, 3)
+    assert [str(a) for a, _ in ranked] == ["click(2)", "click(1)"]
+    # An element whose every action was tried here cannot be named (its action, held off
+    # it by the constraint, would go to a neighbour's id).
+    pattern = element_pattern(page, avoid={"click(2)", "hover(2)"})
+    assert pattern is not None and not re.fullmatch(pattern, "[2] button 'Buy'")
+    assert re.fullmatch(pattern, "[1] link 'Home'") and re.fullmatch(pattern, "[3] textbox")
+    assert element_pattern(page) != pattern
 
 
 # --- predictions on hand-written cases ---------------------------------------------------
