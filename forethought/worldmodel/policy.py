@@ -33,7 +33,7 @@ from forethought.envs.actions import (
 from forethought.envs.actions import CALL_PATTERN as _CALL
 from forethought.envs.parse import ActionParseError, parse_action
 from forethought.envs.risk import assign_risk
-from forethought.envs.types import Action, Observation
+from forethought.envs.types import Action, ActionKind, Observation
 from forethought.planner import Cost, ProposalMode
 from forethought.worldmodel.client import LLMClient, StructuredOutputError
 from forethought.worldmodel.prompts import Prompts
@@ -65,11 +65,15 @@ class Proposal(BaseModel):
 def element_pattern(obs: Observation, avoid: Collection[str] = ()) -> str | None:
     """The ``element`` field's pattern over a JSON string's raw characters: the start of
     one of the page's actionable lines, ``[id] role 'name'`` (short: its row text and
-    options are left out), of an element with an action left to take (``avoid``: action
-    keys tried here; let a small model name an element whose actions were all tried, and
-    its action, held off it, goes to a neighbour's id). (A way out such as "done" lets a
-    small model stop before it starts: it ends with stop() instead.)"""
-    left = {a.element.id for a in page_actions(obs, avoid) if a.element is not None}
+    options are left out), of an element with an action left to take but a hover
+    (``avoid``: action keys tried here; let a small model name an element whose click
+    was tried, and its action, held off it, goes to a neighbour's id). (A way out such
+    as "done" lets a small model stop before it starts: it ends with stop() instead.)"""
+    left = {
+        a.element.id
+        for a in page_actions(obs, avoid)
+        if a.element is not None and a.spec.kind is not ActionKind.HOVER
+    }
     ids = "|".join(e.id for e in obs.actionable if e.id in left)
     return rf"^\[({ids})\] [a-z]+( '([^'\"\\\n]|\\\\.)*')?$" if ids else None
 
