@@ -304,6 +304,12 @@ def action_list() -> str:
 _PRESSABLE = r"[A-Za-z0-9+]+"
 
 
+#: Regex specials that llama.cpp's schema-to-grammar converter copies as escapes its
+#: grammar parser rejects (``\\.`` or ``\\$``: the server would fail the request), written
+#: another way.
+_GRAMMAR_SAFE = {".": "[.]", "$": "[$]", "^": r"\x5e"}
+
+
 def _literal(text: str) -> str:
     """``text`` as a literal of a pattern over a JSON string's raw characters: regex
     specials escaped, and a quote or backslash as JSON writes it (``\\"``, ``\\\\``)."""
@@ -311,7 +317,9 @@ def _literal(text: str) -> str:
     for ch in text:
         if ch in '"\\':
             out.append(re.escape("\\" + ch))
-        elif ch in r".^$*+?()[]{}|/":
+        elif ch in _GRAMMAR_SAFE:
+            out.append(_GRAMMAR_SAFE[ch])
+        elif ch in r"*+?()[]{}|":
             out.append("\\" + ch)
         else:
             out.append(ch)
@@ -324,7 +332,7 @@ def exact_pattern(text: str) -> str:
 
 
 #: A number, as a field of one (``spinbutton``: ``<input type=number>``) takes it typed.
-_NUMBER = r'\\"-?[0-9]+(\.[0-9]+)?\\"'
+_NUMBER = r'\\"-?[0-9]+([.][0-9]+)?\\"'
 
 #: Fields that take only a number typed.
 NUMERIC_ROLES = frozenset({"spinbutton"})
@@ -465,7 +473,7 @@ def misfit(action: Action, obs: Observation) -> str | None:
     if (
         action.kind is ActionKind.FILL
         and _numeric(element)
-        and not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", action.value or "")
+        and not re.fullmatch(r"-?[0-9]+([.][0-9]+)?", action.value or "")
     ):
         return f"[{element.id}] {element.role} takes a number, not {action.value!r}"
     if action.kind is ActionKind.SELECT and element.options and action.value not in element.options:

@@ -89,6 +89,37 @@ async def test_bad_requests_get_a_clear_400(server):
         )
         assert resp.status_code == 400
         assert "streaming" in resp.json()["error"]["message"]
+        # A pattern llama.cpp's grammar parser rejects fails its request, not the server.
+        schema = {"type": "string", "pattern": r"^a\.b$"}
+        fmt = {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}
+        hi = [{"role": "user", "content": "hi"}]
+        resp = await http.post(
+            f"{server.base_url}/chat/completions",
+            json={"messages": hi, "response_format": fmt, "max_tokens": 4},
+        )
+        assert resp.status_code == 400
+        assert "'response_format' schema" in resp.json()["error"]["message"]
+        resp = await http.post(
+            f"{server.base_url}/chat/completions", json={"messages": hi, "max_tokens": 4}
+        )
+        assert resp.status_code == 200
+
+
+async def test_options_with_regex_specials_constrain_a_reply(client):
+    """Option and field text with ``. $ ^ /`` (which the grammar converter cannot copy as
+    escapes) still make a page pattern the server decodes with."""
+    page = Observation(
+        url="http://shop.test/search",
+        elements=[
+            Element(id="3", role="combobox", name="City", options=("Paris", "St. Louis")),
+            Element(id="4", role="combobox", name="Price", options=("any", "$5/day ^up")),
+            Element(id="5", role="spinbutton", name="Nights", value="1"),
+        ],
+    )
+    policy = LLMPolicy(client)
+    for goal in ("Search stays in St. Louis.", "Only stays from $5/day ^up, for 3 nights."):
+        proposals, _ = await policy.propose(goal, page, 2)
+        assert proposals and all(misfit(a, page) is None for a, _ in proposals)
 
 
 async def test_every_spec_mode_gives_identical_greedy_output(server, client):

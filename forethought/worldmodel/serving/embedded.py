@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import threading
 import time
@@ -158,6 +159,9 @@ class EmbeddedEngine:
     def chat(self, body: dict[str, Any]) -> dict[str, Any]:
         """Serve one ``/v1/chat/completions`` body; returns the OpenAI-shaped response."""
         kwargs = _chat_kwargs(body)
+        schema = (kwargs.get("response_format") or {}).get("schema")
+        if schema is not None:
+            _check_grammar(self.llama, json.dumps(schema))
         with self._lock:
             meter = _Meter()
             self.llama.meter = meter
@@ -291,6 +295,32 @@ def _chat_kwargs(body: dict[str, Any]) -> dict[str, Any]:
     if (fmt := body.get("response_format")) is not None:
         kwargs["response_format"] = _response_format(fmt)
     return kwargs
+
+
+@functools.lru_cache(maxsize=256)
+def _grammar_problem(llama: Any, schema: str) -> str | None:
+    """Why llama.cpp cannot parse the grammar ``schema`` (JSON) compiles to, or ``None``.
+    (llama-cpp-python adds a grammar it failed to parse to the sampler chain as a null
+    pointer, and the process dies: an unsupported regex escape must fail one request.)"""
+    import llama_cpp
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    try:
+        grammar = LlamaGrammar.from_json_schema(schema, verbose=False)
+    except Exception as err:  # the converter's own errors: unsupported schema keywords
+        return str(err)
+    sampler = llama_cpp.llama_sampler_init_grammar(
+        llama._model.vocab, grammar._grammar.encode(), grammar._root.encode()
+    )
+    if not sampler:
+        return "llama.cpp cannot parse the grammar it compiles to (an unsupported escape?)"
+    llama_cpp.llama_sampler_free(sampler)
+    return None
+
+
+def _check_grammar(llama: Any, schema: str) -> None:
+    if problem := _grammar_problem(llama, schema):
+        raise EngineError(f"'response_format' schema: {problem}")
 
 
 def _response_format(fmt: Any) -> dict[str, Any] | None:
