@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from forethought.envs.actions import (
     ACTION_PATTERN,
+    ACTIONS,
     PageAction,
     exact_pattern,
     misfit,
@@ -156,8 +157,10 @@ class LLMPolicy:
                 {"role": "user", "content": _repair_note(rejections)},
             ]
             # The repair's constraint also leaves out what the reply tried (none could be
-            # taken): a small model told why tends to write the same again.
-            avoided = {*avoid, *_keys(texts, state)}
+            # taken): a small model told why tends to write the same again. It also leaves
+            # out typing into fields that hold text: having rewritten one field's text, a
+            # small model copies it into the next one (a text already there, again).
+            avoided = {*avoid, *_keys(texts, state), *_held_texts(state)}
             schema = proposal_schema(
                 asked, page_pattern(state, avoided), element_pattern(state, avoided)
             )
@@ -337,6 +340,17 @@ def _keys(texts: list[str], state: Observation) -> list[str]:
         except ActionParseError:
             continue
     return keys
+
+
+def _held_texts(state: Observation) -> list[str]:
+    """The fills that would type into each text field the text it already holds (keys
+    that, avoided, leave the field out of a constraint's fills)."""
+    fills = ACTIONS[ActionKind.FILL]
+    return [
+        Action(kind=ActionKind.FILL, target=e.id, value=e.value).key
+        for e in state.actionable
+        if e.value and fills.roles is not None and e.role in fills.roles
+    ]
 
 
 def _repair_note(rejections: list[Rejection]) -> str:
