@@ -211,7 +211,7 @@ class LLMPolicy:
                     break
                 text = form.text
                 if form.free is not None:
-                    written, cost = await self._ask(messages, _argument_schema(form), 1)
+                    written, _, cost = await self._ask(messages, _argument_schema(form), 1)
                     usage = usage + cost
                     if not written:
                         rejections.append(Rejection(text=text, reason=f"no {form.free} written"))
