@@ -332,7 +332,8 @@ def exact_pattern(text: str) -> str:
 
 
 #: A number, as a field of one (``spinbutton``: ``<input type=number>``) takes it typed.
-_NUMBER = r'\\"-?[0-9]+([.][0-9]+)?\\"'
+_NUMBER_TEXT = r"-?[0-9]+([.][0-9]+)?"
+_NUMBER = r'\\"' + _NUMBER_TEXT + r'\\"'
 
 #: Fields that take only a number typed.
 NUMERIC_ROLES = frozenset({"spinbutton"})
@@ -473,7 +474,7 @@ def misfit(action: Action, obs: Observation) -> str | None:
     if (
         action.kind is ActionKind.FILL
         and _numeric(element)
-        and not re.fullmatch(r"-?[0-9]+([.][0-9]+)?", action.value or "")
+        and not re.fullmatch(_NUMBER_TEXT, action.value or "")
     ):
         return f"[{element.id}] {element.role} takes a number, not {action.value!r}"
     if action.kind is ActionKind.SELECT and element.options and action.value not in element.options:

@@ -160,8 +160,9 @@ class EmbeddedEngine:
         """Serve one ``/v1/chat/completions`` body; returns the OpenAI-shaped response."""
         kwargs = _chat_kwargs(body)
         schema = (kwargs.get("response_format") or {}).get("schema")
-        if schema is not None:
-            _check_grammar(self.llama, json.dumps(schema))
+        if schema is not None:  # compiled and checked here, once, instead of by the chat
+            del kwargs["response_format"]
+            kwargs["grammar"] = _schema_grammar(self.llama, json.dumps(schema))
         with self._lock:
             meter = _Meter()
             self.llama.meter = meter
@@ -298,29 +299,28 @@ def _chat_kwargs(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _grammar_problem(llama: Any, schema: str) -> str | None:
-    """Why llama.cpp cannot parse the grammar ``schema`` (JSON) compiles to, or ``None``.
-    (llama-cpp-python adds a grammar it failed to parse to the sampler chain as a null
-    pointer, and the process dies: an unsupported regex escape must fail one request.)"""
+def _schema_grammar(llama: Any, schema: str) -> Any:
+    """The grammar a JSON ``schema`` constrains a reply with (any JSON when llama.cpp's
+    converter cannot read the schema, as llama-cpp-python does), checked to parse: the
+    converter copies some regex escapes (``\\.``) that llama.cpp's parser rejects, and
+    llama-cpp-python would add that grammar as a null sampler, killing the process."""
     import llama_cpp
-    from llama_cpp.llama_grammar import LlamaGrammar
+    from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar
 
     try:
         grammar = LlamaGrammar.from_json_schema(schema, verbose=False)
-    except Exception as err:  # the converter's own errors: unsupported schema keywords
-        return str(err)
+    except Exception:  # the converter's own errors: unsupported schema keywords
+        grammar = LlamaGrammar.from_string(JSON_GBNF, verbose=False)
     sampler = llama_cpp.llama_sampler_init_grammar(
         llama._model.vocab, grammar._grammar.encode(), grammar._root.encode()
     )
     if not sampler:
-        return "llama.cpp cannot parse the grammar it compiles to (an unsupported escape?)"
+        raise EngineError(
+            "'response_format' schema: llama.cpp cannot parse the grammar it compiles to "
+            "(an unsupported regex escape?)"
+        )
     llama_cpp.llama_sampler_free(sampler)
-    return None
-
-
-def _check_grammar(llama: Any, schema: str) -> None:
-    if problem := _grammar_problem(llama, schema):
-        raise EngineError(f"'response_format' schema: {problem}")
+    return grammar
 
 
 def _response_format(fmt: Any) -> dict[str, Any] | None:
