@@ -45,6 +45,7 @@ from forethought.agents.state import (
     LoopState,
     Pending,
     StopReason,
+    fields_key,
     kept,
     write_key,
 )
@@ -295,11 +296,15 @@ class StepPipeline:
         return event
 
     def _ban(self, state: LoopState, page: Observation, action: Action, update: Update) -> None:
-        """Record ``action`` as tried on ``page``."""
-        banned = state.tried.get(page.situation, [])
-        if action.key in banned:  # already: nothing new to plan around
+        """Record ``action`` as tried on ``page`` (a fill or select also on its URL)."""
+        keys = [page.situation, *([fields_key(page)] if action.kind in _FORM_KINDS else [])]
+        tried = dict(state.tried)
+        for key in keys:
+            if action.key not in tried.get(key, ()):
+                tried[key] = [*tried.get(key, ()), action.key]
+        if tried == state.tried:  # already: nothing new to plan around
             return
-        update["tried"] = {**state.tried, page.situation: [*banned, action.key]}
+        update["tried"] = tried
         # The memo's proposals predate the ban; so does the search tree, if its next root
         # is this same page.
         self.rt.memo.clear()
@@ -406,7 +411,8 @@ class _Choice:
 
 class _Filtered:
     """The policy, minus the actions the gate refused on this page and, on any page,
-    the actions already run there (``tried``, by ``Observation.situation``)."""
+    the actions already run there (``tried``, by ``Observation.situation``), and the
+    fields already set on its URL (:func:`fields_key`)."""
 
     def __init__(self, inner: Any, refused: set[str], tried: dict[str, list[str]]) -> None:
         self.inner, self.refused, self.tried = inner, refused, tried
@@ -414,14 +420,22 @@ class _Filtered:
     async def propose(
         self, goal: str, state: Observation, k: int
     ) -> tuple[list[tuple[Action, float]], Cost]:
-        banned = self.refused.union(self.tried.get(state.situation, ()))
+        set_fields = self.tried.get(fields_key(state), ())
+        banned = self.refused.union(self.tried.get(state.situation, ()), set_fields)
         if banned and "avoid" in inspect.signature(self.inner.propose).parameters:
             # (a policy that can leave them out of its constraint is told what they are)
             proposals, cost = await self.inner.propose(goal, state, k, avoid=banned)
         else:
             proposals, cost = await self.inner.propose(goal, state, k + len(banned))
-        kept = [(a, p) for a, p in proposals if a.key not in banned][:k]
-        return kept, cost
+        fields = {_field(key) for key in set_fields}
+        kept = [(a, p) for a, p in proposals if a.key not in banned and _field(a.key) not in fields]
+        return kept[:k], cost
+
+
+def _field(key: str) -> str:
+    """The field a fill or select key sets (``select(20, "Tue")`` → ``select(20``); any
+    other key as it is."""
+    return key.split(",")[0] if key.startswith(tuple(f"{k.value}(" for k in _FORM_KINDS)) else key
 
 
 #: Actions the reactive agent asks for: the first is taken; fills on other fields that

@@ -37,6 +37,7 @@ __all__ = [
     "RiskRule",
     "action_list",
     "exact_pattern",
+    "literal_pattern",
     "misfit",
     "page_actions",
     "page_pattern",
@@ -310,7 +311,7 @@ _PRESSABLE = r"[A-Za-z0-9+]+"
 _GRAMMAR_SAFE = {".": "[.]", "$": "[$]", "^": r"\x5e"}
 
 
-def _literal(text: str) -> str:
+def literal_pattern(text: str) -> str:
     """``text`` as a literal of a pattern over a JSON string's raw characters: regex
     specials escaped, and a quote or backslash as JSON writes it (``\\"``, ``\\\\``)."""
     out = []
@@ -328,7 +329,7 @@ def _literal(text: str) -> str:
 
 def exact_pattern(text: str) -> str:
     """A pattern over a JSON string's raw characters that holds exactly ``text``."""
-    return "^" + _literal(text) + "$"
+    return "^" + literal_pattern(text) + "$"
 
 
 #: A number, as a field of one (``spinbutton``: ``<input type=number>``) takes it typed.
@@ -400,7 +401,8 @@ class PageAction:
         string's raw characters (like :func:`page_pattern`'s)."""
         if self.free is None:
             return exact_pattern(self.text)
-        return "^" + _literal(self.text[:-1]) + _arg_pattern(self.free, self.element) + r"\)$"
+        head = literal_pattern(self.text[:-1])
+        return "^" + head + _arg_pattern(self.free, self.element) + r"\)$"
 
 
 def page_actions(obs: Observation, avoid: Collection[str] = ()) -> list[PageAction]:
@@ -439,7 +441,7 @@ def page_pattern(obs: Observation, avoid: Collection[str] = ()) -> str:
         forms = list(group)
         if spec.kind is ActionKind.SELECT:
             for e, picks in itertools.groupby(forms, key=lambda a: a.element):
-                options = "|".join(_literal(a.choice or "") for a in picks)
+                options = "|".join(literal_pattern(a.choice or "") for a in picks)
                 alternatives.append(rf'select\({e.id}, \\"({options})\\"\)')  # type: ignore[union-attr]
         elif spec.targeted:  # (a fill's text is a number on a number field)
             numeric = [a for a in forms if Arg.TEXT in spec.args and _numeric(a.element)]

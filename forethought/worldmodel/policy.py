@@ -27,6 +27,7 @@ from forethought.envs.actions import (
     ACTIONS,
     PageAction,
     exact_pattern,
+    literal_pattern,
     misfit,
     page_actions,
     page_pattern,
@@ -37,7 +38,9 @@ from forethought.envs.risk import assign_risk
 from forethought.envs.types import Action, ActionKind, Observation
 from forethought.planner import Cost, ProposalMode
 from forethought.worldmodel.client import LLMClient, StructuredOutputError
+from forethought.worldmodel.popups import dismissal
 from forethought.worldmodel.prompts import Prompts
+from forethought.worldmodel.relevance import answer_lines
 
 
 def _written_in_order(schema: dict[str, Any]) -> None:
@@ -63,20 +66,26 @@ class Proposal(BaseModel):
     actions: list[str]
 
 
-def element_pattern(obs: Observation, avoid: Collection[str] = ()) -> str | None:
+def element_pattern(
+    obs: Observation, avoid: Collection[str] = (), answers: Collection[str] = ()
+) -> str | None:
     """The ``element`` field's pattern over a JSON string's raw characters: the start of
     one of the page's actionable lines, ``[id] role 'name'`` (short: its row text and
     options are left out), of an element with an action left to take but a hover
     (``avoid``: action keys tried here; let a small model name an element whose click
     was tried, and its action, held off it, goes to a neighbour's id). (A way out such
-    as "done" lets a small model stop before it starts: it ends with stop() instead.)"""
+    as "done" lets a small model stop before it starts: it ends with stop() instead.)
+    For a question, the text lines that may answer it (``answers``) can be named too:
+    held to naming a control, a small model read the answer and clicked on."""
     left = {
         a.element.id
         for a in page_actions(obs, avoid)
         if a.element is not None and a.spec.kind is not ActionKind.HOVER
     }
     ids = "|".join(e.id for e in obs.actionable if e.id in left)
-    return rf"^\[({ids})\] [a-z]+( '([^'\"\\\n]|\\\\.)*')?$" if ids else None
+    lines = [rf"\[({ids})\] [a-z]+( '([^'\"\\\n]|\\\\.)*')?"] if ids else []
+    lines += [literal_pattern(line) for line in answers]
+    return f"^({'|'.join(lines)})$" if lines else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -140,13 +149,18 @@ class LLMPolicy:
         The model is asked for ``k + SPARE`` actions, so that one it insists on but that
         cannot be taken (tried, or already done) leaves others. A reply with no valid
         action is repaired once (the model is told why each failed), sampled rather than
-        greedy; if that has none either, the result is empty: "no valid action"."""
+        greedy; if that has none either, the result is empty: "no valid action". A pop-up
+        the page opened that is not about the goal is closed first, unasked
+        (:func:`~forethought.worldmodel.popups.dismissal`)."""
+        if (close := dismissal(goal, state, avoid)) is not None:
+            return [(assign_risk(close, state), 1.0)], Cost()
         asked = k + SPARE
         messages = self.prompts.messages("policy", goal, state, k=asked)
         if self.proposals is ProposalMode.RANK:
             return await self._ranked(messages, state, k, avoid)
+        answers = tuple(answer_lines(goal, state))
         schema = proposal_schema(
-            asked, page_pattern(state, avoid=avoid), element_pattern(state, avoid)
+            asked, page_pattern(state, avoid=avoid), element_pattern(state, avoid, answers)
         )
         texts, element, usage = await self._ask(messages, schema, asked)
         actions, rejections = self.validate(texts, state, avoid)
@@ -162,7 +176,7 @@ class LLMPolicy:
             # small model copies it into the next one (a text already there, again).
             avoided = {*avoid, *_keys(texts, state), *_held_texts(state)}
             schema = proposal_schema(
-                asked, page_pattern(state, avoided), element_pattern(state, avoided)
+                asked, page_pattern(state, avoided), element_pattern(state, avoided, answers)
             )
             texts, element, more = await self._ask(
                 repair, schema, asked, temperature=REPAIR_TEMPERATURE

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 
 from forethought.envs.actions import action_list
 from forethought.envs.types import Observation
-from forethought.worldmodel.relevance import relevant
+from forethought.worldmodel.relevance import answer_lines, relevant
 
 _JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
@@ -54,6 +54,9 @@ POLICY = """
 {% endfor %}
 {% endif %}{% if relevant %}Elements that share words with the goal:
 {% for line in relevant %}{{ line }}
+{% endfor %}
+{% endif %}{% if answers %}Text that shares words with the question:
+{% for line in answers %}{{ line }}
 {% endfor %}
 {% endif %}Goal (again): {{ goal }}
 Propose up to {{ k }} different actions for the next step toward the goal (the first \
@@ -121,7 +124,15 @@ class Prompts(BaseModel):
         shared = relevant(goal, page)
         # A list of every control says nothing the page did not.
         relevant_lines = [e.line() for e in shared] if len(shared) < len(page.actionable) else []
-        role = {"goal": goal, "memory": page.memory, "relevant": relevant_lines, **values}
+        # A question's answer is often text on the page: its lines that share the words.
+        answers = answer_lines(goal, page)
+        role = {
+            "goal": goal,
+            "memory": page.memory,
+            "relevant": relevant_lines,
+            "answers": answers,
+            **values,
+        }
         task = _compiled(getattr(self, template)).render(role)
         return [
             {"role": "system", "content": self.preamble},

@@ -3,7 +3,10 @@ to the question, so that a small model need not find the one line among a hundre
 
 A plain lexical ranking (as a retriever would do it, BM25-like): the goal's words, each
 weighted by how rare it is on the page, matched against each actionable element's name,
-row text and options. Nothing in it knows any site.
+row text and options. Words the page already shows as its title, headings or text are
+where the agent is, not what to do there: on a message's own page, its subject names a
+link to a look-alike message and the goal's verb names the button ("Star"). Nothing in
+it knows any site.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections import Counter
 
 from forethought.envs.types import Element, Observation
 
-__all__ = ["relevant", "words"]
+__all__ = ["answer_lines", "asks", "relevant", "relevant_text", "words"]
 
 _WORD = re.compile(r"[\w$€£.:/-]+", re.UNICODE)
 _STOP = frozenset(
@@ -82,17 +85,68 @@ def _text(element: Element) -> str:
 
 def relevant(goal: str, obs: Observation, n: int = 5) -> list[Element]:
     """Up to ``n`` actionable elements that share the most (rare) words with ``goal``,
-    best first; none when nothing matches."""
+    best first; none when nothing matches. An element matched only by words the page
+    already shows (:func:`_shown_words`) is left out; between equals, a control that
+    acts in place comes before a link (a goal's verb names an action, a link with the
+    same name a place: the "Archive" button before the "Archive" folder)."""
     wanted = words(goal)
     if not wanted:
         return []
+    shown = _shown_words(obs)
     elements = [e for e in obs.actionable if e.role != "folded"]
-    bags = [words(_text(e)) for e in elements]
-    df = Counter(w for bag in bags for w in bag & wanted)
-    total = len(elements) or 1
+    bags = [words(_text(e)) & wanted for e in elements]
+    idf = _idf(bags, len(elements))
 
     def score(bag: set[str]) -> float:
-        return sum(math.log(1 + total / df[w]) for w in bag & wanted)
+        return sum(idf[w] * (_SHOWN_WEIGHT if w in shown else 1.0) for w in bag)
 
-    ranked = sorted((-score(bag), i) for i, bag in enumerate(bags) if bag & wanted)
-    return [elements[i] for _, i in ranked[:n]]
+    ranked = sorted(
+        (-score(bag), elements[i].role == "link", i) for i, bag in enumerate(bags) if bag - shown
+    )
+    return [elements[i] for _, _, i in ranked[:n]]
+
+
+def relevant_text(goal: str, obs: Observation, n: int = 3) -> list[Element]:
+    """Up to ``n`` of the page's text lines (no id) that share the most (rare) words with
+    ``goal``, best first: where the answer to a question may stand."""
+    wanted = words(goal)
+    lines = [e for e in obs.elements if not e.id and e.role in _TEXT_ROLES and e.name]
+    bags = [words(e.name) & wanted for e in lines]
+    idf = _idf(bags, len(lines))
+    ranked = sorted((-sum(idf[w] for w in bag), i) for i, bag in enumerate(bags) if bag)
+    return [lines[i] for _, i in ranked[:n]]
+
+
+def answer_lines(goal: str, obs: Observation) -> list[str]:
+    """For a question, the page's text lines that may answer it (:func:`relevant_text`),
+    as the page shows them; none for a goal that is a thing to do."""
+    return [e.line().strip() for e in relevant_text(goal, obs)] if asks(goal) else []
+
+
+def asks(goal: str) -> bool:
+    """Whether ``goal`` is a question to answer (rather than a thing to do)."""
+    text = goal.strip()
+    first = text.split(maxsplit=1)[0].lower() if text else ""
+    return text.endswith("?") or first in _QUESTION_WORDS
+
+
+#: How much a goal word counts on an element when the page already shows it.
+_SHOWN_WEIGHT = 0.1
+#: The lines (with no id) that show the page's own content.
+_TEXT_ROLES = frozenset(["heading", "text"])
+_QUESTION_WORDS = frozenset(["what", "which", "who", "whom", "when", "where", "how", "why"])
+
+
+def _shown_words(obs: Observation) -> set[str]:
+    """The words of the page's title, headings and text lines."""
+    shown = words(obs.title)
+    for e in obs.elements:
+        if not e.id and e.role in _TEXT_ROLES:
+            shown |= words(e.name)
+    return shown
+
+
+def _idf(bags: list[set[str]], total: int) -> dict[str, float]:
+    """Each word's weight: higher the fewer of ``bags`` hold it."""
+    df = Counter(w for bag in bags for w in bag)
+    return {w: math.log(1 + max(total, 1) / n) for w, n in df.items()}

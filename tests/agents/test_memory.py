@@ -159,3 +159,31 @@ async def test_the_policy_sees_its_last_actions(runs_home, case):
             "click(6) button 'Back' → URL changed to fake://inbox",
         ],
     ]
+
+
+def form_site() -> Setup:
+    """A form on the fake site's start page: a day select (Mon) and a Search button;
+    choosing Tue keeps the URL (another situation: the select's value changed)."""
+    script = [
+        ("inbox", 'select(20, "Tue")'),
+        ("inbox", 'select(20, "Mon")'),
+        ("inbox", "click(21)"),
+    ]
+    s = Setup(script, agent="reactive", max_steps=4, policy=ScriptedPolicy(script))
+    site = s.envs.site
+    day = el("20", "combobox", "Day", value="Mon", options=("Mon", "Tue"))
+    search = el("21", "button", "Search")
+    site.pages["inbox"] = obs("fake://inbox", day, search)
+    site.pages["tue"] = obs("fake://inbox", day.model_copy(update={"value": "Tue"}), search)
+    site.moves[("inbox", 'select(20, "Tue")')] = "tue"
+    site.moves[("tue", 'select(20, "Mon")')] = "inbox"
+    site.moves[("tue", "click(21)")] = "plans"
+    return s
+
+
+async def test_a_field_set_once_is_not_set_again_until_the_url_changes(runs_home):
+    s = form_site()
+    await s.run()
+    # Without the ban the agent selects Mon again (a new situation), then Tue, and never
+    # gets to Search.
+    assert s.executed[:2] == ['select(20, "Tue")', "click(21)"]

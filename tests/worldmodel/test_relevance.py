@@ -1,0 +1,119 @@
+"""The goal-words block (elements and, for a question, text lines) and the pop-up rule,
+on pages written as a generic mail and shop would show them."""
+
+from __future__ import annotations
+
+import re
+
+from forethought.envs.types import Element, Observation
+from forethought.worldmodel.policy import LLMPolicy, element_pattern
+from forethought.worldmodel.popups import dismissal
+from forethought.worldmodel.prompts import Prompts
+from forethought.worldmodel.relevance import answer_lines, asks, relevant, relevant_text
+
+
+def el(id: str, role: str, name: str = "", **kw) -> Element:
+    return Element(id=id, role=role, name=name, **kw)
+
+
+#: A message's own page: its subject is the title and heading, the conversation links a
+#: look-alike message, and the folder list has a link named like the archive button.
+MESSAGE = Observation(
+    url="http://mail.test/message/19",
+    title="Notes from the kickoff · Mail",
+    elements=[
+        el("9", "link", "Archive"),
+        el("", "heading", "Notes from the kickoff"),
+        el("", "text", "Elena Whitford <elena@example.com> · 2025-07-20"),
+        el("36", "button", "Star"),
+        el("37", "button", "Archive"),
+        el("41", "link", "Notes from the kickoff", context="Elena Whitfield, 2025-07-15"),
+    ],
+)
+
+
+def ids(elements: list[Element]) -> list[str]:
+    return [e.id for e in elements]
+
+
+def test_words_the_page_already_shows_do_not_pick_an_element():
+    goal = 'Star the email "Notes from the kickoff" from Elena Whitford.'
+    assert ids(relevant(goal, MESSAGE)) == ["36"]
+    inbox = MESSAGE.model_copy(update={"title": "Inbox", "elements": MESSAGE.elements[-1:]})
+    assert ids(relevant(goal, inbox)) == ["41"]
+
+
+def test_between_equals_a_control_comes_before_a_link():
+    goal = 'Archive the email "Notes from the kickoff".'
+    assert ids(relevant(goal, MESSAGE)) == ["37", "9"]
+
+
+PRODUCT = Observation(
+    url="http://shop.test/product/10",
+    title="Lumen Task Light · Shop",
+    elements=[
+        el("", "heading", "Lumen Task Light"),
+        el("", "text", "by Altura · ★ 3.7 (2320 reviews)"),
+        el("", "text", "In stock."),
+        el("36", "button", "Add to cart"),
+        el("38", "link", "Summit Task Light", context="★ 3.7 (366 reviews)"),
+    ],
+)
+
+
+def test_a_question_is_shown_the_text_that_may_answer_it():
+    goal = "How many reviews does the Lumen Task Light have?"
+    assert asks(goal) and asks("What is the code") and not asks("Star the email.")
+    assert [e.name for e in relevant_text(goal, PRODUCT)] == [
+        "Lumen Task Light",
+        "by Altura · ★ 3.7 (2320 reviews)",
+    ]
+    assert relevant(goal, PRODUCT) == []  # (the look-alike's reviews: shown words only)
+    prompt = Prompts().messages("policy", goal, PRODUCT, k=3)[1]["content"]
+    assert "Text that shares words with the question:\nheading 'Lumen Task Light'\n" in prompt
+    doing = Prompts().messages("policy", "Add the Lumen Task Light to the cart.", PRODUCT, k=3)
+    assert "Text that shares" not in doing[1]["content"]
+
+
+POPUP = Observation(
+    url="http://shop.test/",
+    title="Home",
+    modal='dialog "Get 10% off your first order"',
+    elements=[
+        el("1", "textbox", "Email address"),
+        el("2", "button", "Subscribe"),
+        el("3", "button", "No thanks"),
+    ],
+)
+
+
+def test_a_popup_the_page_opened_that_is_not_about_the_goal_is_dismissed():
+    assert str(dismissal("Cancel my pending order for the desk lamp.", POPUP)) == "click(3)"
+    # about the goal, tried already, or opened by the agent's own last action: not closed
+    assert dismissal("Subscribe to the newsletter with a@b.c.", POPUP) is None
+    assert dismissal("Cancel my order.", POPUP, avoid={"click(3)"}) is None
+    asked = POPUP.model_copy(
+        update={
+            "memory": ["click(7) button 'Offers' → dialog \"Get 10% off your first order\" opened"]
+        }
+    )
+    assert dismissal("Cancel my order.", asked) is None
+    arrived = POPUP.model_copy(update={"memory": ["click(7) link 'Home' → URL changed to /"]})
+    assert str(dismissal("Cancel my order.", arrived)) == "click(3)"
+    assert dismissal("Cancel my order.", POPUP.model_copy(update={"modal": None})) is None
+
+
+async def test_the_policy_closes_such_a_popup_without_asking_the_model():
+    policy = LLMPolicy(client=None)  # type: ignore[arg-type]  (a call would fail)
+    proposals, cost = await policy.propose("Cancel my order.", POPUP, 3)
+    assert [str(a) for a, _ in proposals] == ["click(3)"] and cost.calls == 0
+
+
+def test_a_question_may_name_the_text_line_that_answers_it():
+    goal = "How many reviews does the Lumen Task Light have?"
+    pattern = element_pattern(PRODUCT, answers=answer_lines(goal, PRODUCT))
+    assert pattern is not None
+    assert re.fullmatch(pattern, "by Altura · ★ 3.7 (2320 reviews)")
+    assert re.fullmatch(pattern, "[36] button 'Add to cart'")
+    assert not re.fullmatch(pattern, "In stock.")
+    assert not re.fullmatch(element_pattern(PRODUCT) or "", "by Altura · ★ 3.7 (2320 reviews)")
