@@ -6,9 +6,10 @@ critic) sends the same system preamble, then the goal, then the page, then its o
 instructions, and last what varies between sibling calls (the action, or the imagined
 path and outcome): a page is read once per step, not once per call, and siblings share
 their role's instructions too. The policy's memory of its last actions comes after the
-page for the same reason, then the goal again, close to the question. The preamble also
-defines the notation for page changes, which the world model writes (``diff``) and the
-critic reads (every imagined outcome).
+page for the same reason, then the goal again, close to the question. The notation for
+page changes (:data:`CHANGES`), which the world model writes (``diff``) and the critic
+reads (every imagined outcome), is in those roles' instructions: the policy, called on
+every step, reads no more than it needs.
 
 Override any template by passing ``Prompts(policy=..., ...)`` or ``Prompts.from_file``.
 Templates are jinja2 strings.
@@ -38,12 +39,14 @@ def _compiled(source: str) -> Template:
 
 
 PREAMBLE = (
-    "You help a web agent. A page is one line per element: [id] role 'name'. Only "
-    "elements with an [id] can be acted on; text after · is the rest of their row; lines "
-    f"without an id are text. Actions: {action_list()}. "
-    "A page's changes are written one per line: URL: <new url>; - [id] (removed); "
-    "+ [id] role 'name' (new, with ids n1, n2, ...); ~ [id] role 'name' (changed); "
-    "or: no change."
+    "You help a web agent. A page is one line per element: [id] role 'name'; text after "
+    f"· is the rest of its row; lines without an [id] are text. Actions: {action_list()}."
+)
+
+#: How a page's changes are written: the world model writes them, the critic reads them.
+CHANGES = (
+    "Changes are written one per line: URL: <new url>; - [id] (removed); + [id] role "
+    "'name' (new, with ids n1, n2, ...); ~ [id] role 'name' (changed); or: no change."
 )
 
 CONTEXT = "Goal: {{ goal }}\n\nCurrent page:\n{{ page }}\n\n"
@@ -59,19 +62,17 @@ POLICY = """
 {% for line in answers %}{{ line }}
 {% endfor %}
 {% endif %}Goal (again): {{ goal }}
-Propose up to {{ k }} different actions for the next step toward the goal (the first \
-part of it not done yet), best first. click(N) clicks [N]. Examples: [5] textbox \
-'Search' → fill(5, "blue umbrella"); [8] combobox 'Language' options: 'English' | \
-'French' → select(8, "French"). Close a pop-up that is not about the goal. Propose \
-stop("<answer>") only once the goal is done, or to answer the question it asks.
+Propose up to {{ k }} different actions for the next part of the goal not done yet, best \
+first. Examples: fill(5, "blue umbrella") types into [5] textbox 'Search'; \
+select(8, "French") picks an option of [8] combobox 'Language'. Close pop-ups that are \
+not about the goal. stop("<answer>") ends, once the goal is done or its question answered.
 Reply as JSON: {"next": "<the part of the goal to do now>", \
-"element": "<[id] role 'name' of the element to act on next>", \
-"actions": ["<action>", ...]}"""
+"element": "<[id] role 'name' to act on>", "actions": ["<action>", ...]}"""
 
-WM_DIFF = """\
-Imagine the page right after the action below. Write only the lines that change, in the \
-change format above; never copy the page.
-Action: {{ action }}"""
+WM_DIFF = f"""\
+Imagine the page right after the action below. Write only the lines that change; never \
+copy the page. {CHANGES}
+Action: {{{{ action }}}}"""
 
 WM_NL = """\
 Imagine the page right after the action below. In at most three short sentences, say \
@@ -83,13 +84,14 @@ Imagine the page right after the action below. Write the whole new page in the s
 format: a line URL: <url>, then every element as [id] role 'name'. Keep unchanged ids.
 Action: {{ action }}"""
 
-_JUDGE = """\
+_JUDGE = f"""\
+{CHANGES}
 Score this imagined future: 1 = goal done, 0.5 = on track, 0 = off track or unasked \
 (like buying, sending or deleting the wrong thing).
-Reply as JSON: {"reason": "...", "score": SCORE}
+Reply as JSON: {{"reason": "...", "score": SCORE}}
 Agent does:
-{{ steps }}
-Imagined result: {{ outcome }}"""
+{{{{ steps }}}}
+Imagined result: {{{{ outcome }}}}"""
 
 CRITIC_RUBRIC = _JUDGE.replace("SCORE", "0 | 0.5 | 1")
 
@@ -123,7 +125,9 @@ class Prompts(BaseModel):
         context = _compiled(self.context).render(goal=goal, page=page.render())
         shared = relevant(goal, page)
         # A list of every control says nothing the page did not.
-        relevant_lines = [e.line() for e in shared] if len(shared) < len(page.actionable) else []
+        # (a select's options are on its page line already)
+        short = [e.model_copy(update={"options": ()}).line().strip() for e in shared]
+        relevant_lines = short if len(shared) < len(page.actionable) else []
         # A question's answer is often text on the page: its lines that share the words.
         answers = answer_lines(goal, page)
         role = {

@@ -73,3 +73,21 @@ class ReplayClient(LLMClient):
         self.calls += 1
         usage = Cost(calls=1, prompt_tokens=100, completion_tokens=len(self.reply) // 4)
         return Completion(text=self.reply, usage=usage, finish_reason="stop")
+
+
+class SchemaReplayClient(ReplayClient):
+    """The replay client, keeping each call's response schema."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__(reply)
+        self.schemas: list[dict] = []
+
+    async def send(self, messages, **options):
+        self.schemas.append(options["response_format"])
+        return await super().send(messages, **options)
+
+
+def action_pattern(response_format: dict) -> str:
+    """The actions' pattern of a call's response format."""
+    schema = response_format.get("schema") or response_format["json_schema"]["schema"]
+    return schema["properties"]["actions"]["items"]["pattern"]

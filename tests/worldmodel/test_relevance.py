@@ -3,6 +3,7 @@ on pages written as a generic mail and shop would show them."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from forethought.envs.types import Element, Observation
@@ -10,6 +11,8 @@ from forethought.worldmodel.policy import LLMPolicy, element_pattern
 from forethought.worldmodel.popups import dismissal
 from forethought.worldmodel.prompts import Prompts
 from forethought.worldmodel.relevance import answer_lines, asks, relevant, relevant_text
+
+from .replay import SchemaReplayClient, action_pattern
 
 
 def el(id: str, role: str, name: str = "", **kw) -> Element:
@@ -117,3 +120,28 @@ def test_a_question_may_name_the_text_line_that_answers_it():
     assert re.fullmatch(pattern, "[36] button 'Add to cart'")
     assert not re.fullmatch(pattern, "In stock.")
     assert not re.fullmatch(element_pattern(PRODUCT) or "", "by Altura · ★ 3.7 (2320 reviews)")
+
+
+class ScriptedReplies(SchemaReplayClient):
+    """The replay client (a fake server) answering each call with the next reply."""
+
+    def __init__(self, *replies: str) -> None:
+        super().__init__(replies[0])
+        self.replies = list(replies)
+
+    async def send(self, messages, **options):
+        self.reply = self.replies[min(self.calls, len(self.replies) - 1)]
+        return await super().send(messages, **options)
+
+
+async def test_naming_the_line_that_answers_asks_for_the_answer():
+    goal = "How many reviews does the Lumen Task Light have?"
+    line = "by Altura · ★ 3.7 (2320 reviews)"
+    client = ScriptedReplies(
+        json.dumps({"next": "read it", "element": line, "actions": ["click(36)"]}),
+        json.dumps({"next": "read it", "element": line, "actions": ['stop("2320")']}),
+    )
+    proposals, cost = await LLMPolicy(client).propose(goal, PRODUCT, 3)
+    assert [str(a) for a, _ in proposals] == ['stop("2320")'] and cost.calls == 2
+    answer = action_pattern(client.schemas[1])
+    assert re.fullmatch(answer, r"stop(\"2320\")") and not re.fullmatch(answer, "click(36)")

@@ -32,7 +32,7 @@ from forethought.worldmodel.predictions import (
 )
 from forethought.worldmodel.world_model import LLMWorldModel
 
-from .replay import Recorded, ReplayClient, recorded
+from .replay import Recorded, ReplayClient, SchemaReplayClient, action_pattern, recorded
 
 # --- malformed variants -------------------------------------------------------------------
 
@@ -271,23 +271,6 @@ async def test_the_action_on_the_element_the_reply_names_comes_first() -> None:
     assert element_pattern(page) != pattern
 
 
-class SchemaReplayClient(ReplayClient):
-    """The replay client, keeping each call's response schema."""
-
-    def __init__(self, reply: str) -> None:
-        super().__init__(reply)
-        self.schemas: list[dict] = []
-
-    async def send(self, messages, **options):
-        self.schemas.append(options["response_format"])
-        return await super().send(messages, **options)
-
-
-def _action_pattern(response_format: dict) -> str:
-    schema = response_format.get("schema") or response_format["json_schema"]["schema"]
-    return schema["properties"]["actions"]["items"]["pattern"]
-
-
 async def test_the_repair_types_into_no_field_that_holds_text() -> None:
     page = Observation(
         url="http://mail.test/compose",
@@ -301,7 +284,7 @@ async def test_the_repair_types_into_no_field_that_holds_text() -> None:
     client = SchemaReplayClient(reply)
     proposals, _ = await LLMPolicy(client).propose("send it", page, 2)
     assert proposals == [] and len(client.schemas) == 2
-    first, repair = (_action_pattern(f) for f in client.schemas)
+    first, repair = (action_pattern(f) for f in client.schemas)
     raw = json.dumps('fill(60, "Room")')[1:-1]  # (patterns read a JSON string's raw text)
     assert re.fullmatch(first, raw) and not re.fullmatch(repair, raw)
     assert re.fullmatch(repair, json.dumps('fill(61, "Room change")')[1:-1])
