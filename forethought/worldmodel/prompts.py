@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from forethought.envs.actions import action_list
 from forethought.envs.types import Observation
-from forethought.worldmodel.relevance import answer_lines, relevant
+from forethought.worldmodel.relevance import answer_lines, relevant, search_hint
 
 _JINJA = Environment(undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
@@ -55,6 +55,7 @@ POLICY = """
 {% if memory %}Your last actions (oldest first):
 {% for line in memory %}{{ line }}
 {% endfor %}
+{% endif %}{% if search %}{{ search }}
 {% endif %}{% if relevant %}Elements that share words with the goal:
 {% for line in relevant %}{{ line }}
 {% endfor %}
@@ -135,6 +136,7 @@ class Prompts(BaseModel):
             "memory": page.memory,
             "relevant": relevant_lines,
             "answers": answers,
+            "search": search_hint(goal, page),
             **values,
         }
         task = _compiled(getattr(self, template)).render(role)

@@ -17,7 +17,7 @@ from collections import Counter
 
 from forethought.envs.types import Element, Observation
 
-__all__ = ["answer_lines", "asks", "relevant", "relevant_text", "words"]
+__all__ = ["answer_lines", "asks", "relevant", "relevant_text", "search_hint", "words"]
 
 _WORD = re.compile(r"[\w$€£.:/-]+", re.UNICODE)
 _STOP = frozenset(
@@ -128,6 +128,35 @@ def asks(goal: str) -> bool:
     text = goal.strip()
     first = text.split(maxsplit=1)[0].lower() if text else ""
     return text.endswith("?") or first in _QUESTION_WORDS
+
+
+def search_hint(goal: str, obs: Observation) -> str:
+    """When ``goal`` quotes a name the page does not show anywhere and the page has a
+    search box, a line saying so and naming the box (``""`` otherwise): a thing named
+    exactly is found by searching for it, not by paging through a list."""
+    boxes = [e for e in obs.actionable if e.role == "searchbox" and not e.value]
+    if not boxes:
+        return ""
+    shown = " ".join(
+        [obs.title, *(" ".join([e.name, e.context, *e.options]) for e in obs.elements)]
+    )
+    missing = [q for q in _quoted(goal) if _plain(q) not in _plain(shown)]
+    if not missing:
+        return ""
+    names = ", ".join(f'"{q}"' for q in missing)
+    return f"Not on this page: {names}. Search for it with {boxes[0].head()}."
+
+
+_QUOTE = re.compile(r'"([^"]{3,})"|“([^”]{3,})”')
+
+
+def _quoted(goal: str) -> list[str]:
+    """The names ``goal`` quotes (``"Draft budget for Q3"``)."""
+    return [a or b for a, b in _QUOTE.findall(goal)]
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 #: How much a goal word counts on an element when the page already shows it.

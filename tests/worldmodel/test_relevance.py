@@ -10,7 +10,13 @@ from forethought.envs.types import Element, Observation
 from forethought.worldmodel.policy import LLMPolicy, element_pattern
 from forethought.worldmodel.popups import dismissal
 from forethought.worldmodel.prompts import Prompts
-from forethought.worldmodel.relevance import answer_lines, asks, relevant, relevant_text
+from forethought.worldmodel.relevance import (
+    answer_lines,
+    asks,
+    relevant,
+    relevant_text,
+    search_hint,
+)
 
 from .replay import SchemaReplayClient, action_pattern
 
@@ -145,3 +151,23 @@ async def test_naming_the_line_that_answers_asks_for_the_answer():
     assert [str(a) for a, _ in proposals] == ['stop("2320")'] and cost.calls == 2
     answer = action_pattern(client.schemas[1])
     assert re.fullmatch(answer, r"stop(\"2320\")") and not re.fullmatch(answer, "click(36)")
+
+
+def test_a_quoted_name_the_page_does_not_show_points_to_its_search_box():
+    inbox = Observation(
+        url="http://mail.test/inbox",
+        title="Inbox",
+        elements=[
+            el("2", "searchbox", "Search mail"),
+            el("24", "link", "Members' night is back", context="Cinema Club"),
+        ],
+    )
+    goal = 'Archive the email "This week\'s premieres" from Cinema Club.'
+    hint = 'Not on this page: "This week\'s premieres". Search for it with [2] searchbox'
+    assert search_hint(goal, inbox).startswith(hint)
+    prompt = Prompts().messages("policy", goal, inbox, k=3)[1]["content"]
+    assert hint in prompt
+    assert search_hint('Archive the email "Members\' night is back".', inbox) == ""
+    assert search_hint("Archive the email from Cinema Club.", inbox) == ""
+    no_box = inbox.model_copy(update={"elements": inbox.elements[1:]})
+    assert search_hint(goal, no_box) == ""
