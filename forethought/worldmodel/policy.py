@@ -164,7 +164,8 @@ class LLMPolicy:
         )
         texts, element, usage = await self._ask(messages, schema, asked)
         if element in answers:  # it named the text that answers: the answer is written
-            texts, _, more = await self._ask(messages, _answer_schema(element), 1)
+            answering = [*messages, *_answer_turns(goal, element, texts)]
+            texts, _, more = await self._ask(answering, _answer_schema(element), 1)
             usage = usage + more
         actions, rejections = self.validate(texts, state, avoid)
         if not actions:
@@ -354,6 +355,18 @@ def _answer_schema(line: str) -> type[Proposal]:
     clicked on (5 of 5 times in a built-in probe)."""
     stop = PageAction(ACTIONS[ActionKind.STOP])
     return proposal_schema(1, stop.pattern(), exact_pattern(line))
+
+
+def _answer_turns(goal: str, line: str, texts: list[str]) -> list[dict[str, str]]:
+    """The turns that ask for the answer from the ``line`` a reply named (its actions
+    ``texts`` kept as it wrote them): told only to stop, a small model wrote the
+    instructions' placeholder, ``stop("answer")``."""
+    said = json.dumps({"element": line, "actions": texts}, ensure_ascii=False)
+    ask = (
+        f"The question: {goal}\nThe page says: {line}\nWrite the answer, taken from those "
+        'words, as stop("<the answer>") with the answer itself in place of <the answer>.'
+    )
+    return [{"role": "assistant", "content": said}, {"role": "user", "content": ask}]
 
 
 def _keys(texts: list[str], state: Observation) -> list[str]:
