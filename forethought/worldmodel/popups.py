@@ -5,7 +5,8 @@ closed with its own dismiss control before the policy is asked anything.
 A small model asked about such a page acts on the pop-up: it types an email into the
 newsletter box and subscribes, then says "No thanks" (3–6 of a shop task's steps at
 97fbe52). What is decided here is structure and plain words only: a modal is open, the
-agent's last action did not open it, none of its controls shares a word with the goal,
+agent's last action did not open it, it shares at most one word with the goal (one is
+chance: "address" in "ship to my Work address" and a newsletter's 'Email address' box),
 and one control says it dismisses (its name, e.g. "No thanks", "Close", "×"). Nothing
 in it knows any site.
 """
@@ -42,18 +43,20 @@ DISMISS_NAMES = frozenset(
 )
 
 _CLICKABLE = frozenset(["button", "link"])
+#: The goal's words a modal may share by chance and still not be about the goal.
+_CHANCE = 1
 
 
 def dismissal(goal: str, obs: Observation, avoid: Collection[str] = ()) -> Action | None:
     """The click that closes ``obs``'s modal, when the page opened it by itself and it is
-    not about ``goal``; ``None`` otherwise (or when that click is in ``avoid``: it was
+    not about ``goal`` (its title, text and controls share at most one of the goal's
+    words); ``None`` otherwise (or when that click is in ``avoid``: it was
     tried here and the modal stayed)."""
     if not obs.modal or _opened_by_agent(obs):
         return None
-    wanted = words(goal)
-    for e in obs.actionable:
-        if words(" ".join([e.name, e.context, *e.options])) & wanted:
-            return None
+    said = [obs.modal, *(" ".join([e.name, e.context, *e.options]) for e in obs.elements)]
+    if len(words(" ".join(said)) & words(goal)) > _CHANCE:
+        return None
     for e in obs.actionable:
         if e.role in _CLICKABLE and _plain(e.name) in DISMISS_NAMES:
             action = Action(kind=ActionKind.CLICK, target=e.id)

@@ -98,8 +98,10 @@ POPUP = Observation(
 
 def test_a_popup_the_page_opened_that_is_not_about_the_goal_is_dismissed():
     assert str(dismissal("Cancel my pending order for the desk lamp.", POPUP)) == "click(3)"
+    # (one word in common is chance: "address")
+    assert str(dismissal("Buy it and ship it to my Work address.", POPUP)) == "click(3)"
     # about the goal, tried already, or opened by the agent's own last action: not closed
-    assert dismissal("Subscribe to the newsletter with a@b.c.", POPUP) is None
+    assert dismissal("Subscribe to the offers with my email address.", POPUP) is None
     assert dismissal("Cancel my order.", POPUP, avoid={"click(3)"}) is None
     asked = POPUP.model_copy(
         update={
