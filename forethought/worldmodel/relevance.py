@@ -94,7 +94,7 @@ def relevant(goal: str, obs: Observation, n: int = 5) -> list[Element]:
         return []
     shown = _shown_words(obs)
     elements = [e for e in obs.actionable if e.role != "folded"]
-    bags = [words(_text(e)) & wanted for e in elements]
+    bags = [_bag(e) & wanted for e in elements]
     idf = _idf(bags, len(elements))
 
     def score(bag: set[str]) -> float:
@@ -131,20 +131,20 @@ def asks(goal: str) -> bool:
 
 
 def search_hint(goal: str, obs: Observation) -> str:
-    """When ``goal`` quotes a name the page does not show anywhere and the page has a
-    search box, a line saying so and naming the box (``""`` otherwise): a thing named
-    exactly is found by searching for it, not by paging through a list."""
+    """When the page has a search box and ``goal`` names what it does not show, a line
+    saying so and naming the box (``""`` otherwise): a name the goal quotes that is
+    nowhere on the page, or no word of the goal anywhere on it. A thing named is found by
+    searching for it, not by paging through lists (the 1.5B never searched at 97fbe52)."""
     boxes = [e for e in obs.actionable if e.role == "searchbox" and not e.value]
     if not boxes:
         return ""
-    shown = " ".join(
-        [obs.title, *(" ".join([e.name, e.context, *e.options]) for e in obs.elements)]
-    )
+    search = f"Search for it with {boxes[0].head()}."
+    shown = " ".join([obs.title, *(_text(e) for e in obs.elements)])
     missing = [q for q in _quoted(goal) if _plain(q) not in _plain(shown)]
-    if not missing:
-        return ""
-    names = ", ".join(f'"{q}"' for q in missing)
-    return f"Not on this page: {names}. Search for it with {boxes[0].head()}."
+    if missing:
+        return "Not on this page: " + ", ".join(f'"{q}"' for q in missing) + ". " + search
+    seen = set().union(words(obs.title), *(_bag(e) for e in obs.elements))
+    return "" if seen & words(goal) else f"Nothing on this page shares the goal's words. {search}"
 
 
 _QUOTE = re.compile(r'"([^"]{3,})"|“([^”]{3,})”')
@@ -164,6 +164,17 @@ _SHOWN_WEIGHT = 0.1
 #: The lines (with no id) that show the page's own content.
 _TEXT_ROLES = frozenset(["heading", "text"])
 _QUESTION_WORDS = frozenset(["what", "which", "who", "whom", "when", "where", "how", "why"])
+
+
+def _bag(element: Element) -> set[str]:
+    """An element's words. A number of one or two digits counts only as a select's
+    option ("4" guests): in a name it is chance ("Buy 2" and 'Nimbus Drip Brewer 2')."""
+    named = {w for w in words(f"{element.name} {element.context}") if not _short_number(w)}
+    return named | words(" ".join(element.options))
+
+
+def _short_number(word: str) -> bool:
+    return word.isdigit() and len(word) <= 2
 
 
 def _shown_words(obs: Observation) -> set[str]:

@@ -173,3 +173,30 @@ def test_a_quoted_name_the_page_does_not_show_points_to_its_search_box():
     assert search_hint("Archive the email from Cinema Club.", inbox) == ""
     no_box = inbox.model_copy(update={"elements": inbox.elements[1:]})
     assert search_hint(goal, no_box) == ""
+
+
+HOME = Observation(
+    url="http://shop.test/",
+    title="Home",
+    elements=[
+        el("5", "searchbox", "Search products"),
+        el("11", "link", "Running Shoes"),
+        el("25", "link", "Nimbus Drip Brewer 2", context="Coffee Makers · $184.95"),
+        el("33", "combobox", "Guests", value="1", options=("1", "2")),
+    ],
+)
+
+
+def test_a_short_number_matches_an_option_not_a_name():
+    goal = "Buy 2 of the Atlas Road Racer Pro in size 8."
+    assert ids(relevant(goal, HOME)) == ["33"]  # not the 'Brewer 2'
+
+
+def test_a_page_without_any_of_the_goals_words_points_to_its_search_box():
+    goal = "Buy 2 of the Atlas Road Racer Pro in size 8."
+    home = HOME.model_copy(update={"elements": HOME.elements[:3]})
+    assert search_hint(goal, home) == (
+        "Nothing on this page shares the goal's words. "
+        "Search for it with [5] searchbox 'Search products'."
+    )
+    assert search_hint("Buy running shoes.", home) == ""
