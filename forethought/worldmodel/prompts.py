@@ -65,8 +65,8 @@ POLICY = """
 {% endif %}Goal (again): {{ goal }}
 Propose up to {{ k }} different actions for the next part of the goal not done yet, best \
 first. Examples: fill(5, "blue umbrella") types into [5] textbox 'Search'; \
-select(8, "French") picks an option of [8] combobox 'Language'. Close pop-ups that are \
-not about the goal. stop("<answer>") ends, once the goal is done or its question answered.
+select(8, "French") picks an option of [8] combobox 'Language'. stop("<answer>") ends, \
+once the goal is done or its question answered.
 Reply as JSON: {"next": "<the part of the goal to do now>", \
 "element": "<[id] role 'name' to act on>", "actions": ["<action>", ...]}"""
 

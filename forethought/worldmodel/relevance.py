@@ -86,13 +86,16 @@ def _text(element: Element) -> str:
 def relevant(goal: str, obs: Observation, n: int = 5) -> list[Element]:
     """Up to ``n`` actionable elements that share the most (rare) words with ``goal``,
     best first; none when nothing matches. An element matched only by words the page
-    already shows (:func:`_shown_words`) is left out; between equals, a control that
-    acts in place comes before a link (a goal's verb names an action, a link with the
-    same name a place: the "Archive" button before the "Archive" folder)."""
+    already shows (:func:`_shown_words`) is left out, unless a dialog is open ("Delete
+    this message?" asks, 'Delete message' answers: 'Keep it' was clicked without it);
+    between equals, a control that acts in place comes before a link (a goal's verb
+    names an action, a link with the same name a place: the "Archive" button before the
+    "Archive" folder)."""
     wanted = words(goal)
     if not wanted:
         return []
-    shown = _shown_words(obs)
+    # (an open dialog's text asks about the goal's action; its buttons answer it)
+    shown = set() if obs.modal else _shown_words(obs)
     elements = [e for e in obs.actionable if e.role != "folded"]
     bags = [_bag(e) & wanted for e in elements]
     idf = _idf(bags, len(elements))

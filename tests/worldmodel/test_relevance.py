@@ -200,3 +200,19 @@ def test_a_page_without_any_of_the_goals_words_points_to_its_search_box():
         "Search for it with [5] searchbox 'Search products'."
     )
     assert search_hint("Buy running shoes.", home) == ""
+
+
+def test_in_a_dialog_the_button_that_answers_it_is_named():
+    confirm = Observation(
+        url="http://mail.test/message/29",
+        title="Draft budget for Q3 · Mail",
+        modal='dialog "Delete this message?"',
+        elements=[
+            el("", "heading", "Delete this message?"),
+            el("43", "button", "Keep it"),
+            el("44", "button", "Delete message"),
+        ],
+    )
+    goal = 'Delete the email "Draft budget for Q3" from Maya Leigh.'
+    assert ids(relevant(goal, confirm)) == ["44"]
+    assert dismissal(goal, confirm) is None
