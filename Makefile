@@ -41,6 +41,13 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # llama-cpp-python builds from source (~6 min on 2 cores); pip caches the wheel after that.
+# On x86-64 its CPU code is built for AVX2, not for the building machine (-march=native):
+# a native build on a Sapphire Rapids VM uses AMX and crashes on the first token
+# (ggml-org/llama.cpp#20824), and a wheel pip cached on one machine must run on the next.
+ifeq ($(shell uname -m),x86_64)
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
+	-DGGML_F16C=ON -DGGML_BMI2=ON
+endif
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[local,miniwob,ray,dev]'
 	touch $@

@@ -49,7 +49,7 @@ from forethought.agents.state import (
     kept,
     write_key,
 )
-from forethought.envs.actions import misfit
+from forethought.envs.actions import field_of, misfit
 from forethought.envs.risk import assign_risk
 from forethought.envs.types import (
     Action,
@@ -427,15 +427,11 @@ class _Filtered:
             proposals, cost = await self.inner.propose(goal, state, k, avoid=banned)
         else:
             proposals, cost = await self.inner.propose(goal, state, k + len(banned))
-        fields = {_field(key) for key in set_fields}
-        kept = [(a, p) for a, p in proposals if a.key not in banned and _field(a.key) not in fields]
+        fields = {field_of(key) for key in set_fields}
+        kept = [
+            (a, p) for a, p in proposals if a.key not in banned and field_of(a.key) not in fields
+        ]
         return kept[:k], cost
-
-
-def _field(key: str) -> str:
-    """The field a fill or select key sets (``select(20, "Tue")`` → ``select(20``); any
-    other key as it is."""
-    return key.split(",")[0] if key.startswith(tuple(f"{k.value}(" for k in _FORM_KINDS)) else key
 
 
 #: Actions the reactive agent asks for: the first is taken; fills on other fields that

@@ -405,6 +405,16 @@ class PageAction:
         return "^" + head + _arg_pattern(self.free, self.element) + r"\)$"
 
 
+#: How a fill's or a select's key begins.
+_FIELD_HEADS = (f"{ActionKind.FILL.value}(", f"{ActionKind.SELECT.value}(")
+
+
+def field_of(key: str) -> str:
+    """The field a fill or select key sets (``select(20, "Tue")`` → ``select(20``); any
+    other key as it is."""
+    return key.split(",")[0] if key.startswith(_FIELD_HEADS) else key
+
+
 def page_actions(obs: Observation, avoid: Collection[str] = ()) -> list[PageAction]:
     """The actions valid on ``obs``, in table order: each element that can take an action
     (``fill`` only on text fields), each option of a select but the one it holds, each
@@ -412,7 +422,7 @@ def page_actions(obs: Observation, avoid: Collection[str] = ()) -> list[PageActi
     out: a click or a scroll as it is; for a fill or a select, the element (another text
     typed into a field whose typing changed nothing would likely change nothing either)."""
     avoid = set(avoid)
-    acted = {key.split(",")[0] for key in avoid}  # ``fill(5, "x")`` → ``fill(5``
+    acted = {field_of(key) for key in avoid}
     out: list[PageAction] = []
     for spec in _SPECS:
         if spec.targeted:

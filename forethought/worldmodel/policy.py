@@ -40,7 +40,7 @@ from forethought.planner import Cost, ProposalMode
 from forethought.worldmodel.client import LLMClient, StructuredOutputError
 from forethought.worldmodel.popups import dismissal
 from forethought.worldmodel.prompts import Prompts
-from forethought.worldmodel.relevance import answer_lines
+from forethought.worldmodel.relevance import answer_lines, evidence, goal_option, words
 
 
 def _written_in_order(schema: dict[str, Any]) -> None:
@@ -108,6 +108,27 @@ def proposal_schema(
     )
 
 
+#: The longest answer a constrained reply may write.
+ANSWER_CHARS = 80
+
+
+class Answer(BaseModel):
+    """A question's answer as the page says it, or empty when it does not say it."""
+
+    answer: str = ""
+
+
+@functools.lru_cache(maxsize=64)
+def answer_schema(lines: tuple[str, ...]) -> type[Answer]:
+    """An :class:`Answer` held to empty or to words of ``lines`` (their end stops and
+    quotes left off), one space apart, at most :data:`ANSWER_CHARS` long."""
+    tokens = {t.strip(".,;:!?'\"()·") for line in lines for t in line.split()} - {""}
+    word = "|".join(literal_pattern(t) for t in sorted(tokens, key=len, reverse=True))
+    pattern = f"^(({word})( ({word}))*)?$" if word else "^$"
+    field = Field("", json_schema_extra={"pattern": pattern, "maxLength": ANSWER_CHARS})
+    return create_model("HeldAnswer", __base__=Answer, answer=(str, field))
+
+
 class Rejection(BaseModel):
     """A proposed action text that was not kept, and why."""
 
@@ -151,23 +172,34 @@ class LLMPolicy:
         action is repaired once (the model is told why each failed), sampled rather than
         greedy; if that has none either, the result is empty: "no valid action". A pop-up
         the page opened that is not about the goal is closed first, unasked
-        (:func:`~forethought.worldmodel.popups.dismissal`)."""
+        (:func:`~forethought.worldmodel.popups.dismissal`). For a question, the model is
+        first asked whether the page's text says the answer (:meth:`_answer`)."""
         if (close := dismissal(goal, state, avoid)) is not None:
             return [(assign_risk(close, state), 1.0)], Cost()
         asked = k + SPARE
-        messages = self.prompts.messages("policy", goal, state, k=asked)
-        if self.proposals is ProposalMode.RANK:
-            return await self._ranked(messages, state, k, avoid)
         answers = tuple(answer_lines(goal, state))
+        usage = Cost()
+        if seen := evidence(goal, state):
+            answer, usage = await self._answer(goal, state, seen)
+            if answer is not None:
+                return [(answer, 1.0)], usage
+        # (a select holding the option the goal names for it is set: not offered)
+        avoid = {*avoid, *_goal_set(goal, state)}
+        messages = self.prompts.messages("policy", goal, state, answers, k=asked)
+        if self.proposals is ProposalMode.RANK:
+            ranked, more = await self._ranked(messages, state, k, avoid)
+            return ranked, usage + more
         schema = proposal_schema(
             asked, page_pattern(state, avoid=avoid), element_pattern(state, avoid, answers)
         )
-        texts, element, usage = await self._ask(messages, schema, asked)
+        texts, element, more = await self._ask(messages, schema, asked)
+        usage = usage + more
         if element in answers:  # it named the text that answers: the answer is written
             answering = [*messages, *_answer_turns(goal, element, texts)]
             texts, _, more = await self._ask(answering, _answer_schema(element), 1)
             usage = usage + more
         actions, rejections = self.validate(texts, state, avoid)
+        actions = _goal_options(actions, goal, state)
         if not actions:
             repair = [
                 *messages,
@@ -187,6 +219,7 @@ class LLMPolicy:
             )
             usage = usage + more
             actions, again = self.validate(texts, state, avoid)
+            actions = _goal_options(actions, goal, state)
             rejections += again
         self._remember(state.key, rejections)
         actions = _on_element_first(actions, element)[:k]
@@ -266,6 +299,32 @@ class LLMPolicy:
         except StructuredOutputError as err:  # salvage calls written outside the JSON
             return _CALL.findall(err.raw), "", err.usage
 
+    async def _answer(
+        self, goal: str, state: Observation, seen: list[str]
+    ) -> tuple[Action | None, Cost]:
+        """For a question, the ``stop`` that answers it when the page's lines that share
+        its words (``seen``, :func:`~forethought.worldmodel.relevance.evidence`) say the
+        answer, asked before any action; ``None`` when the model says they do not, or
+        repeats the question's own words. The answer is held to the words of the page.
+        Asked for actions with the answer in view, the 1.5B typed it into the
+        search box, or clicked on (3 of 11 built-in questions at 35cbdba)."""
+        messages = self.prompts.messages("answer", goal, state, seen)
+        try:
+            reply, usage = await self.client.structured(
+                messages,
+                answer_schema(tuple(e.line() for e in state.elements)),
+                max_tokens=48,
+                temperature=0.0,
+                seed=0,
+                role="policy",
+            )
+        except StructuredOutputError as err:
+            return None, err.usage
+        said = reply.answer.strip()
+        if not said or words(said) <= words(goal):
+            return None, usage
+        return assign_risk(Action(kind=ActionKind.STOP, value=said), state), usage
+
     def rejected_on(self, state: Observation) -> list[Rejection]:
         """What the last proposal on this page rejected (empty if none was made)."""
         return list(self._rejections.get(state.key, ()))
@@ -317,6 +376,35 @@ def _on_element_first(actions: list[Action], element: str) -> list[Action]:
         return actions
     on = [a for a in actions if a.target == named.group(1)]
     return on + [a for a in actions if a.target != named.group(1)]
+
+
+def _goal_options(actions: list[Action], goal: str, state: Observation) -> list[Action]:
+    """``actions`` with each select set to the option the goal names for it, where it
+    names one (:func:`~forethought.worldmodel.relevance.goal_option`); a select the goal
+    names the held option of is left out (it is set). The 1.5B picked "2" guests and
+    July 18 for "1 guest ... July 11" from the select's own options."""
+    out: list[Action] = []
+    for action in actions:
+        element = state.element(action.target) if action.target else None
+        if action.kind is ActionKind.SELECT and element is not None:
+            named = goal_option(goal, element)
+            if named is not None and named == element.value:
+                continue
+            if named is not None:
+                action = action.model_copy(update={"value": named})
+        if all(action.key != kept.key for kept in out):
+            out.append(action)
+    return out
+
+
+def _goal_set(goal: str, state: Observation) -> list[str]:
+    """Keys of selects of ``state`` that hold the option ``goal`` names for them: kept
+    out of the constraint (left in, the 1.5B reset "1" guest to "2")."""
+    return [
+        Action(kind=ActionKind.SELECT, target=e.id, value=e.value).key
+        for e in state.actionable
+        if e.options and e.value and goal_option(goal, e) == e.value
+    ]
 
 
 def _check(text: str, state: Observation) -> Action | Rejection:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from forethought.envs.types import Action, ActionKind, Observation
-from forethought.worldmodel.relevance import words
+from forethought.worldmodel.relevance import element_words, plain, words
 
 __all__ = ["dismissal"]
 
@@ -54,11 +54,11 @@ def dismissal(goal: str, obs: Observation, avoid: Collection[str] = ()) -> Actio
     tried here and the modal stayed)."""
     if not obs.modal or _opened_by_agent(obs):
         return None
-    said = [obs.modal, *(" ".join([e.name, e.context, *e.options]) for e in obs.elements)]
-    if len(words(" ".join(said)) & words(goal)) > _CHANCE:
+    said = words(obs.modal).union(*(element_words(e) for e in obs.elements))
+    if len(said & words(goal)) > _CHANCE:
         return None
     for e in obs.actionable:
-        if e.role in _CLICKABLE and _plain(e.name) in DISMISS_NAMES:
+        if e.role in _CLICKABLE and plain(e.name) in DISMISS_NAMES:
             action = Action(kind=ActionKind.CLICK, target=e.id)
             return None if action.key in avoid else action
     return None
@@ -71,7 +71,3 @@ def _opened_by_agent(obs: Observation) -> bool:
         return False
     last = obs.memory[-1]
     return f"{obs.modal} opened" in last and "URL changed" not in last
-
-
-def _plain(name: str) -> str:
-    return " ".join(name.lower().strip(" .!").split())

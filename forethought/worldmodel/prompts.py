@@ -18,6 +18,7 @@ Templates are jinja2 strings.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,14 @@ once the goal is done or its question answered.
 Reply as JSON: {"next": "<the part of the goal to do now>", \
 "element": "<[id] role 'name' to act on>", "actions": ["<action>", ...]}"""
 
+ANSWER = """
+Text that shares words with the question:
+{% for line in answers %}{{ line }}
+{% endfor %}Question: {{ goal }}
+Does the page say the answer? If it does, write the answer in a few words from the page. \
+If it does not, write an empty answer.
+Reply as JSON: {"answer": "<the answer, or empty>"}"""
+
 WM_DIFF = f"""\
 Imagine the page right after the action below. Write only the lines that change; never \
 copy the page. {CHANGES}
@@ -105,6 +114,7 @@ class Prompts(BaseModel):
     preamble: str = PREAMBLE
     context: str = CONTEXT
     policy: str = POLICY
+    answer: str = ANSWER
     world_model_diff: str = WM_DIFF
     world_model_nl: str = WM_NL
     world_model_full: str = WM_FULL
@@ -120,9 +130,15 @@ class Prompts(BaseModel):
         return cls(**data)
 
     def messages(
-        self, template: str, goal: str, page: Observation, **values: Any
+        self,
+        template: str,
+        goal: str,
+        page: Observation,
+        answers: Sequence[str] | None = None,
+        **values: Any,
     ) -> list[dict[str, str]]:
-        """The chat messages for one role call, in the shared-prefix layout."""
+        """The chat messages for one role call, in the shared-prefix layout; ``answers``,
+        the page's lines that may answer a question, are found here unless given."""
         context = _compiled(self.context).render(goal=goal, page=page.render())
         shared = relevant(goal, page)
         # A list of every control says nothing the page did not.
@@ -130,12 +146,13 @@ class Prompts(BaseModel):
         short = [e.model_copy(update={"options": ()}).line().strip() for e in shared]
         relevant_lines = short if len(shared) < len(page.actionable) else []
         # A question's answer is often text on the page: its lines that share the words.
-        answers = answer_lines(goal, page)
+        if answers is None:
+            answers = answer_lines(goal, page)
         role = {
             "goal": goal,
             "memory": page.memory,
             "relevant": relevant_lines,
-            "answers": answers,
+            "answers": list(answers),
             "search": search_hint(goal, page),
             **values,
         }

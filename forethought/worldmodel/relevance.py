@@ -17,7 +17,18 @@ from collections import Counter
 
 from forethought.envs.types import Element, Observation
 
-__all__ = ["answer_lines", "asks", "relevant", "relevant_text", "search_hint", "words"]
+__all__ = [
+    "answer_lines",
+    "asks",
+    "element_words",
+    "evidence",
+    "goal_option",
+    "plain",
+    "relevant",
+    "relevant_text",
+    "search_hint",
+    "words",
+]
 
 _WORD = re.compile(r"[\w$€£.:/-]+", re.UNICODE)
 _STOP = frozenset(
@@ -97,7 +108,7 @@ def relevant(goal: str, obs: Observation, n: int = 5) -> list[Element]:
     # (an open dialog's text asks about the goal's action; its buttons answer it)
     shown = set() if obs.modal else _shown_words(obs)
     elements = [e for e in obs.actionable if e.role != "folded"]
-    bags = [_bag(e) & wanted for e in elements]
+    bags = [element_words(e) & wanted for e in elements]
     idf = _idf(bags, len(elements))
 
     def score(bag: set[str]) -> float:
@@ -118,6 +129,25 @@ def relevant_text(goal: str, obs: Observation, n: int = 3) -> list[Element]:
     idf = _idf(bags, len(lines))
     ranked = sorted((-sum(idf[w] for w in bag), i) for i, bag in enumerate(bags) if bag)
     return [lines[i] for _, i in ranked[:n]]
+
+
+def evidence(goal: str, obs: Observation, n: int = 3) -> list[str]:
+    """For a question, the page's text lines that may answer it (:func:`relevant_text`),
+    as the page shows them, when together they hold at least half the words that name
+    what is asked about (a message's or a product's own page); none otherwise (a
+    listing's heading shares a word or two with any question about its items)."""
+    wanted = words(goal) - _ASKING
+    if not asks(goal) or not wanted:
+        return []
+    lines = relevant_text(goal, obs, n)
+    held = set().union(*(words(e.name) for e in lines)) & wanted
+    if len(held) < _EVIDENCE_SHARE * len(wanted):
+        return []
+    return [e.line().strip() for e in lines]
+
+
+#: The share of a question's words the evidence lines must hold together.
+_EVIDENCE_SHARE = 0.5
 
 
 def answer_lines(goal: str, obs: Observation) -> list[str]:
@@ -143,11 +173,25 @@ def search_hint(goal: str, obs: Observation) -> str:
         return ""
     search = f"Search for it with {boxes[0].head()}."
     shown = " ".join([obs.title, *(_text(e) for e in obs.elements)])
-    missing = [q for q in _quoted(goal) if _plain(q) not in _plain(shown)]
+    missing = [q for q in _quoted(goal) if plain(q) not in plain(shown)]
     if missing:
         return "Not on this page: " + ", ".join(f'"{q}"' for q in missing) + ". " + search
-    seen = set().union(words(obs.title), *(_bag(e) for e in obs.elements))
+    seen = set().union(words(obs.title), *(element_words(e) for e in obs.elements))
     return "" if seen & words(goal) else f"Nothing on this page shares the goal's words. {search}"
+
+
+def goal_option(goal: str, element: Element) -> str | None:
+    """The one option of the select ``element`` that ``goal`` names word for word
+    (``"Friday, July 11, 2025"``, ``"1"`` in "for 1 guest"); ``None`` when it names none
+    of them, or more than one ("move it from Spam to Archive")."""
+    said = plain(goal)
+    named = [o for o in element.options if o.strip() and _names(said, plain(o))]
+    return named[0] if len(named) == 1 else None
+
+
+def _names(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` stands in ``text`` as whole words."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
 _QUOTE = re.compile(r'"([^"]{3,})"|“([^”]{3,})”')
@@ -158,8 +202,10 @@ def _quoted(goal: str) -> list[str]:
     return [a or b for a, b in _QUOTE.findall(goal)]
 
 
-def _plain(text: str) -> str:
-    return " ".join(text.lower().split())
+def plain(text: str) -> str:
+    """``text`` lowercased, its spaces collapsed and end stops dropped: ``" No  thanks!"``
+    → ``"no thanks"``."""
+    return " ".join(text.lower().strip(" .!").split())
 
 
 #: How much a goal word counts on an element when the page already shows it.
@@ -167,9 +213,11 @@ _SHOWN_WEIGHT = 0.1
 #: The lines (with no id) that show the page's own content.
 _TEXT_ROLES = frozenset(["heading", "text"])
 _QUESTION_WORDS = frozenset(["what", "which", "who", "whom", "when", "where", "how", "why"])
+#: Words that ask rather than name what is asked about ("does" stems to "doe").
+_ASKING = _QUESTION_WORDS | {"doe", "did", "much", "many"}
 
 
-def _bag(element: Element) -> set[str]:
+def element_words(element: Element) -> set[str]:
     """An element's words. A number of one or two digits counts only as a select's
     option ("4" guests): in a name it is chance ("Buy 2" and 'Nimbus Drip Brewer 2')."""
     named = {w for w in words(f"{element.name} {element.context}") if not _short_number(w)}

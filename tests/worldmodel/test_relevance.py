@@ -7,12 +7,14 @@ import json
 import re
 
 from forethought.envs.types import Element, Observation
-from forethought.worldmodel.policy import LLMPolicy, element_pattern
+from forethought.worldmodel.policy import LLMPolicy, answer_schema, element_pattern
 from forethought.worldmodel.popups import dismissal
 from forethought.worldmodel.prompts import Prompts
 from forethought.worldmodel.relevance import (
     answer_lines,
     asks,
+    evidence,
+    goal_option,
     relevant,
     relevant_text,
     search_hint,
@@ -136,8 +138,10 @@ class ScriptedReplies(SchemaReplayClient):
     def __init__(self, *replies: str) -> None:
         super().__init__(replies[0])
         self.replies = list(replies)
+        self.messages: list[list[dict]] = []
 
     async def send(self, messages, **options):
+        self.messages.append(messages)
         self.reply = self.replies[min(self.calls, len(self.replies) - 1)]
         return await super().send(messages, **options)
 
@@ -146,13 +150,75 @@ async def test_naming_the_line_that_answers_asks_for_the_answer():
     goal = "How many reviews does the Lumen Task Light have?"
     line = "by Altura · ★ 3.7 (2320 reviews)"
     client = ScriptedReplies(
+        json.dumps({"answer": ""}),  # (the answer check: the page does not say it)
         json.dumps({"next": "read it", "element": line, "actions": ["click(36)"]}),
         json.dumps({"next": "read it", "element": line, "actions": ['stop("2320")']}),
     )
     proposals, cost = await LLMPolicy(client).propose(goal, PRODUCT, 3)
-    assert [str(a) for a, _ in proposals] == ['stop("2320")'] and cost.calls == 2
-    answer = action_pattern(client.schemas[1])
+    assert [str(a) for a, _ in proposals] == ['stop("2320")'] and cost.calls == 3
+    answer = action_pattern(client.schemas[2])
     assert re.fullmatch(answer, r"stop(\"2320\")") and not re.fullmatch(answer, "click(36)")
+
+
+async def test_a_question_is_first_asked_whether_the_page_says_the_answer():
+    goal = "How many reviews does the Lumen Task Light have?"
+    client = ScriptedReplies(json.dumps({"answer": "2320 reviews"}))
+    proposals, cost = await LLMPolicy(client).propose(goal, PRODUCT, 3)
+    assert [str(a) for a, _ in proposals] == ['stop("2320 reviews")'] and cost.calls == 1
+    asked = client.messages[0][1]["content"]
+    assert "by Altura · ★ 3.7 (2320 reviews)" in asked and f"Question: {goal}" in asked
+    # a thing to do is not asked about
+    doing = ScriptedReplies(json.dumps({"next": "add", "element": "", "actions": ["click(36)"]}))
+    proposals, cost = await LLMPolicy(doing).propose("Add the Lumen Task Light.", PRODUCT, 3)
+    assert [str(a) for a, _ in proposals] == ["click(36)"] and cost.calls == 1
+
+
+async def test_the_answer_is_held_to_the_pages_words_and_asked_only_on_its_subjects_page():
+    goal = "How many reviews does the Lumen Task Light have?"
+    seen = evidence(goal, PRODUCT)
+    assert seen[:2] == ["heading 'Lumen Task Light'", "by Altura · ★ 3.7 (2320 reviews)"]
+    assert evidence("Add the Lumen Task Light to my cart.", PRODUCT) == []  # not a question
+    assert evidence("How many reviews does the Halo Desk Fan have?", PRODUCT) == []  # 1 of 4
+    pattern = answer_schema(tuple(e.line() for e in PRODUCT.elements)).model_json_schema()
+    held = pattern["properties"]["answer"]["pattern"]
+    assert re.fullmatch(held, "2320") and re.fullmatch(held, "")
+    assert not re.fullmatch(held, "2321")
+    # an answer that only repeats the question's words says nothing: the policy goes on
+    client = ScriptedReplies(
+        json.dumps({"answer": "Lumen Task Light"}),
+        json.dumps({"next": "add", "element": "", "actions": ["click(36)"]}),
+    )
+    proposals, cost = await LLMPolicy(client).propose(goal, PRODUCT, 3)
+    assert [str(a) for a, _ in proposals] == ["click(36)"] and cost.calls == 2
+
+
+DAYS = ("Fri, Jul 4", "Fri, Jul 11", "Fri, Jul 18")
+HOTEL = Observation(
+    url="http://travel.test/hotels/20",
+    title="Park Lane · Travel",
+    elements=[
+        el("20", "combobox", "Check-in", value="Fri, Jul 4", options=DAYS),
+        el("22", "combobox", "Guests", value="1", options=("1", "2", "3")),
+        el("24", "button", "Reserve"),
+    ],
+)
+
+
+async def test_a_select_takes_the_option_the_goal_names():
+    goal = "Reserve it for 2 guests, checking in on Fri, Jul 11."
+    assert goal_option(goal, HOTEL.elements[0]) == "Fri, Jul 11"
+    assert goal_option(goal, HOTEL.elements[1]) == "2"
+    assert goal_option("Move it from 1 to 3 guests.", HOTEL.elements[1]) is None  # two
+    assert goal_option("Reserve it.", HOTEL.elements[1]) is None
+    reply = {"next": "dates", "element": "", "actions": ['select(20, "Fri, Jul 18")']}
+    client = ScriptedReplies(json.dumps(reply))
+    proposals, _ = await LLMPolicy(client).propose(goal, HOTEL, 3)
+    assert [str(a) for a, _ in proposals] == ['select(20, "Fri, Jul 11")']
+    # a select that holds the option the goal names is set: not proposed again
+    held = "Reserve it for 1 guest, checking in on Fri, Jul 11."
+    reply = {"next": "guests", "element": "", "actions": ['select(22, "3")', "click(24)"]}
+    proposals, _ = await LLMPolicy(ScriptedReplies(json.dumps(reply))).propose(held, HOTEL, 3)
+    assert [str(a) for a, _ in proposals] == ["click(24)"]
 
 
 def test_a_quoted_name_the_page_does_not_show_points_to_its_search_box():

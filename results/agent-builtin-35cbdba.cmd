@@ -1,0 +1,1 @@
+forethought eval --suite builtin --agents reactive:gate-off --out results/agent-builtin-35cbdba
